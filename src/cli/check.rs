@@ -1,0 +1,86 @@
+//! `hedge check`.
+
+use std::io::{IsTerminal, Write};
+
+use super::{CheckArgs, ColorChoice, FailOn, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE};
+use crate::diag::Severity;
+use crate::discover;
+use crate::pipeline::{self, Settings};
+use crate::report::{self, Report, Summary};
+
+pub fn run(args: &CheckArgs) -> i32 {
+    for p in &args.paths {
+        if std::fs::symlink_metadata(p).is_err() {
+            eprintln!("error: path not found: {}", p.display());
+            return EXIT_USAGE;
+        }
+    }
+    let settings = Settings {
+        discover: discover::Options {
+            no_ignore: args.no_ignore,
+            excludes: args.exclude.clone(),
+            threads: args.threads,
+        },
+        max_file_size: args.max_file_size,
+        threads: args.threads,
+    };
+    let outcome = match pipeline::run(&args.paths, &settings) {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("error: {}", e.0);
+            return EXIT_USAGE;
+        }
+    };
+
+    if args.verbose {
+        let mut err = std::io::stderr().lock();
+        for f in &outcome.files {
+            let format = f.format.map_or("-", |f| f.name());
+            let _ = writeln!(err, "{}: {format}, {} document(s)", f.display, f.documents);
+        }
+        let _ = writeln!(
+            err,
+            "skipped {} file(s) of no format hedge reads",
+            outcome.skipped
+        );
+    }
+
+    let mut summary = Summary {
+        files_checked: outcome.files.len(),
+        files_skipped: outcome.skipped,
+        ..Summary::default()
+    };
+    summary.count(&outcome.diagnostics);
+    let report = Report {
+        diagnostics: &outcome.diagnostics,
+        sources: &outcome.sources,
+        summary,
+    };
+    let color = match args.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && std::io::stdout().is_terminal()
+        }
+    };
+    let mut out = std::io::stdout().lock();
+    let written = report::render(args.format, &report, color, &mut out).and_then(|_| out.flush());
+    if let Err(e) = written {
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            eprintln!("error: cannot write the report: {e}");
+            return EXIT_USAGE;
+        }
+    }
+
+    let threshold = match args.fail_on {
+        FailOn::Error => Some(Severity::Error),
+        FailOn::Warning => Some(Severity::Warning),
+        FailOn::Info => Some(Severity::Info),
+        FailOn::Never => None,
+    };
+    match threshold {
+        Some(t) if outcome.diagnostics.iter().any(|d| d.severity >= t) => EXIT_FINDINGS,
+        _ => EXIT_OK,
+    }
+}

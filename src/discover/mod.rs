@@ -1,0 +1,195 @@
+//! Discovery: which files to check.
+//!
+//! Directories are walked in parallel with the `ignore` crate, set up for a config linter:
+//! hidden files are included (`.env`, `.github/workflows`, `.gitlab-ci.yml` are exactly what
+//! hedge is for), `.gitignore`/`.ignore` apply even outside a git repository, `.git/` itself is
+//! never entered, and symlinks are not followed (so no loops and no escaping the tree; the
+//! target of a link inside the tree is checked under its own path). Files named on the command
+//! line are always checked, whatever the ignore rules and `--exclude` say.
+//!
+//! The result is sorted by path, so everything downstream is deterministic.
+
+pub mod classify;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use ignore::overrides::OverrideBuilder;
+use ignore::{WalkBuilder, WalkState};
+
+use crate::diag::{codes, Diagnostic, Severity};
+pub use classify::Class;
+
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    pub no_ignore: bool,
+    /// Gitignore-style globs, relative to each walked root.
+    pub excludes: Vec<String>,
+    pub threads: usize,
+}
+
+#[derive(Clone, Debug)]
+pub struct Candidate {
+    pub path: PathBuf,
+    /// The path as shown in reports: as the user named it, `/`-separated, no leading `./`.
+    pub display: Arc<str>,
+    pub class: Class,
+}
+
+#[derive(Debug, Default)]
+pub struct Discovery {
+    pub files: Vec<Candidate>,
+    /// Files seen but not of a format hedge reads, and entries that are not regular files
+    /// (symlinks, FIFOs) met while walking.
+    pub skipped: usize,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// An error in the user's invocation (a bad glob), as opposed to a problem with a file.
+#[derive(Debug)]
+pub struct UsageError(pub String);
+
+pub fn display_path(path: &Path) -> Arc<str> {
+    let s = path.to_string_lossy();
+    let s = s.strip_prefix("./").unwrap_or(&s);
+    let s = if std::path::MAIN_SEPARATOR == '\\' {
+        s.replace('\\', "/")
+    } else {
+        s.to_string()
+    };
+    Arc::from(s)
+}
+
+pub fn discover(roots: &[PathBuf], opts: &Options) -> Result<Discovery, UsageError> {
+    let mut out = Discovery::default();
+    let found: Mutex<Vec<Candidate>> = Mutex::new(Vec::new());
+    let errors: Mutex<Vec<Diagnostic>> = Mutex::new(Vec::new());
+    let skipped = std::sync::atomic::AtomicUsize::new(0);
+
+    for root in roots {
+        let meta = std::fs::metadata(root);
+        if meta.as_ref().is_ok_and(|m| !m.is_dir()) {
+            // an explicit file: always checked, even when ignored or excluded
+            let display = display_path(root);
+            match root
+                .file_name()
+                .and_then(|n| n.to_str())
+                .and_then(classify::classify)
+            {
+                Some(class) => out.files.push(Candidate {
+                    path: root.clone(),
+                    display,
+                    class,
+                }),
+                None => out.skipped += 1,
+            }
+            continue;
+        }
+        let mut overrides = OverrideBuilder::new(root);
+        for glob in &opts.excludes {
+            overrides
+                .add(&format!("!{glob}"))
+                .map_err(|e| UsageError(format!("invalid --exclude glob `{glob}`: {e}")))?;
+        }
+        let overrides = overrides
+            .build()
+            .map_err(|e| UsageError(format!("invalid --exclude globs: {e}")))?;
+        let walker = WalkBuilder::new(root)
+            .hidden(false)
+            .require_git(false)
+            .follow_links(false)
+            .git_ignore(!opts.no_ignore)
+            .git_global(!opts.no_ignore)
+            .git_exclude(!opts.no_ignore)
+            .ignore(!opts.no_ignore)
+            .parents(!opts.no_ignore)
+            .overrides(overrides)
+            .threads(opts.threads)
+            .filter_entry(|e| e.file_name() != ".git")
+            .build_parallel();
+        walker.run(|| {
+            let found = &found;
+            let errors = &errors;
+            let skipped = &skipped;
+            Box::new(move |entry| {
+                let entry = match entry {
+                    Ok(e) => e,
+                    Err(err) => {
+                        let path = walk_error_path(&err).unwrap_or_default();
+                        let display = display_path(&path);
+                        let d = Diagnostic::new(
+                            codes::UNREADABLE,
+                            Severity::Warning,
+                            &display,
+                            format!("cannot walk: {}", strip_path(&err.to_string())),
+                        );
+                        lock(errors).push(d);
+                        return WalkState::Continue;
+                    }
+                };
+                let Some(ft) = entry.file_type() else {
+                    return WalkState::Continue;
+                };
+                if ft.is_dir() {
+                    return WalkState::Continue;
+                }
+                let class = ft
+                    .is_file()
+                    .then(|| entry.file_name().to_str().and_then(classify::classify))
+                    .flatten();
+                match class {
+                    Some(class) => {
+                        let path = entry.into_path();
+                        let display = display_path(&path);
+                        lock(found).push(Candidate {
+                            path,
+                            display,
+                            class,
+                        });
+                    }
+                    None => {
+                        skipped.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    }
+                }
+                WalkState::Continue
+            })
+        });
+    }
+    out.files.extend(into_inner(found));
+    out.files.sort_by(|a, b| a.path.cmp(&b.path));
+    out.files.dedup_by(|a, b| a.path == b.path);
+    out.skipped += skipped.into_inner();
+    out.diagnostics = into_inner(errors);
+    out.diagnostics.sort_by(|a, b| a.sort_key_cmp(b));
+    Ok(out)
+}
+
+/// A poisoned lock only means another walker thread panicked; its data is still usable, and
+/// losing the whole run over it would be worse.
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+fn into_inner<T>(m: Mutex<T>) -> T {
+    m.into_inner().unwrap_or_else(|p| p.into_inner())
+}
+
+fn walk_error_path(err: &ignore::Error) -> Option<PathBuf> {
+    match err {
+        ignore::Error::WithPath { path, .. } => Some(path.clone()),
+        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+            walk_error_path(err)
+        }
+        ignore::Error::Loop { child, .. } => Some(child.clone()),
+        ignore::Error::Partial(errs) => errs.iter().find_map(walk_error_path),
+        _ => None,
+    }
+}
+
+/// `ignore` puts the path in front of its messages; ours already shows it.
+fn strip_path(msg: &str) -> String {
+    match msg.rsplit_once(": ") {
+        Some((_, tail)) if !tail.is_empty() => tail.to_string(),
+        _ => msg.to_string(),
+    }
+}

@@ -1,0 +1,17 @@
+//! hedge: finds single-vendor traps in infrastructure, AI gateway and contract files.
+//!
+//! Data flows one way, one module per stage:
+//! `discover` (which files, which format) → `load` (bytes → checked text) → `parse` (one
+//! lowering per format into the one spanned tree of `model`) → evaluate → `diag` → `report`.
+//! `pipeline` wires the stages together and runs the per-file part on a rayon pool, so a file's
+//! tree lives only while that file is being worked on.
+
+pub mod cli;
+pub mod diag;
+pub mod discover;
+pub mod load;
+pub mod model;
+pub mod parse;
+pub mod pipeline;
+pub mod report;
+pub mod source;

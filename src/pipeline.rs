@@ -1,0 +1,153 @@
+//! The pipeline: discover → load → parse → (evaluate) → diagnostics, with the per-file part
+//! on a rayon pool.
+//!
+//! Per-file work streams: a worker loads, parses and evaluates one file and keeps only its
+//! diagnostics (and the text, only when there are diagnostics to show it with). No stage
+//! holds every tree at once, so memory follows the largest file, not the repository.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use rayon::prelude::*;
+
+use crate::diag::{codes, Diagnostic, Severity};
+use crate::discover::{self, classify, Candidate, Class, UsageError};
+use crate::load::{self, Loaded};
+use crate::parse::{self, Format};
+
+#[derive(Clone, Debug)]
+pub struct Settings {
+    pub discover: discover::Options,
+    pub max_file_size: u64,
+    /// 0 = one per core.
+    pub threads: usize,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            discover: discover::Options::default(),
+            max_file_size: load::DEFAULT_MAX_FILE_SIZE,
+            threads: 0,
+        }
+    }
+}
+
+/// What happened to one file.
+#[derive(Debug)]
+pub struct FileReport {
+    pub display: Arc<str>,
+    /// `None` when the file could not be loaded.
+    pub format: Option<Format>,
+    pub documents: usize,
+    pub diagnostics: Vec<Diagnostic>,
+    /// The text, kept only when a diagnostic needs it for a snippet.
+    pub source: Option<Arc<str>>,
+}
+
+#[derive(Debug, Default)]
+pub struct Outcome {
+    pub files: Vec<FileReport>,
+    pub skipped: usize,
+    /// Every diagnostic, sorted (path, position, rule).
+    pub diagnostics: Vec<Diagnostic>,
+    pub sources: BTreeMap<Arc<str>, Arc<str>>,
+}
+
+pub fn run(roots: &[PathBuf], settings: &Settings) -> Result<Outcome, UsageError> {
+    let mut dopts = settings.discover.clone();
+    dopts.threads = settings.threads;
+    let found = discover::discover(roots, &dopts)?;
+
+    let work = |files: &[Candidate]| -> Vec<FileReport> {
+        files.par_iter().map(|c| check_file(c, settings)).collect()
+    };
+    let files = match rayon::ThreadPoolBuilder::new()
+        .num_threads(settings.threads)
+        .build()
+    {
+        Ok(pool) => pool.install(|| work(&found.files)),
+        // No pool (thread limits): the global one does the same work.
+        Err(_) => work(&found.files),
+    };
+
+    let mut outcome = Outcome {
+        skipped: found.skipped,
+        diagnostics: found.diagnostics,
+        ..Outcome::default()
+    };
+    for f in &files {
+        outcome.diagnostics.extend(f.diagnostics.iter().cloned());
+        if let Some(src) = &f.source {
+            outcome.sources.insert(f.display.clone(), src.clone());
+        }
+    }
+    outcome.diagnostics.sort_by(|a, b| a.sort_key_cmp(b));
+    outcome.files = files;
+    Ok(outcome)
+}
+
+pub fn check_file(c: &Candidate, settings: &Settings) -> FileReport {
+    let file = match load::load(&c.path, &c.display, settings.max_file_size) {
+        Loaded::Text(f) => f,
+        Loaded::Failed {
+            diagnostic,
+            partial,
+        } => {
+            return FileReport {
+                display: c.display.clone(),
+                format: None,
+                documents: 0,
+                diagnostics: vec![*diagnostic],
+                source: partial.map(|p| Arc::from(p.text)),
+            }
+        }
+    };
+    let format = match c.class {
+        Class::Known(f) => f,
+        Class::JsonOrYaml => classify::sniff(&file.text),
+    };
+    let parsed = parse::parse(format, &file);
+    let mut diagnostics = Vec::new();
+    if let Some(first) = parsed.errors.first() {
+        if format == Format::Yaml && looks_templated(&file.text) {
+            diagnostics.push(
+                Diagnostic::new(
+                    codes::TEMPLATED_FILE,
+                    Severity::Info,
+                    &c.display,
+                    "template directives (`{{ ... }}`) make this file YAML only after rendering; not checked",
+                )
+                .at(&file, first.span)
+                .with_help("render it first (for example with `helm template`) and check the rendered files"),
+            );
+        } else {
+            for e in &parsed.errors {
+                diagnostics.push(
+                    Diagnostic::new(
+                        codes::PARSE_ERROR,
+                        Severity::Error,
+                        &c.display,
+                        format!("invalid {}: {}", format.name(), e.message),
+                    )
+                    .at(&file, e.span),
+                );
+            }
+        }
+    }
+    let source = (!diagnostics.is_empty()).then(|| Arc::from(file.text.as_str()));
+    FileReport {
+        display: c.display.clone(),
+        format: Some(format),
+        documents: parsed.docs.len(),
+        diagnostics,
+        source,
+    }
+}
+
+/// Helm charts and other Go-templated YAML: `{{` directives outside comments.
+fn looks_templated(text: &str) -> bool {
+    text.lines()
+        .any(|l| !l.trim_start().starts_with('#') && l.contains("{{") && l.contains("}}"))
+}
