@@ -67,9 +67,10 @@ pub fn discover(roots: &[PathBuf], opts: &Options) -> Result<Discovery, UsageErr
     let skipped = std::sync::atomic::AtomicUsize::new(0);
 
     for root in roots {
-        let meta = std::fs::metadata(root);
-        if meta.as_ref().is_ok_and(|m| !m.is_dir()) {
-            // an explicit file: always checked, even when ignored or excluded
+        let is_dir = std::fs::metadata(root).is_ok_and(|m| m.is_dir());
+        if !is_dir {
+            // an explicit file: always checked, even when ignored or excluded; one that
+            // cannot be read (a dangling link) is reported by the loader
             let display = display_path(root);
             match root
                 .file_name()
