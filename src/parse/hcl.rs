@@ -14,7 +14,7 @@
 //! `lookup(...)`, `a ? b : c`) becomes an [`Value::Expr`] node whose span is its source text:
 //! the value is unknown until Terraform runs, and rules must treat it so.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use hcl_edit::expr::{Expression, ObjectKey, UnaryOperator};
 use hcl_edit::structure::{BlockLabel, Body, Structure};
@@ -41,7 +41,7 @@ pub fn parse(text: &str) -> Parsed {
             let mut doc = Doc::new();
             let mut l = Lowering {
                 doc: &mut doc,
-                from_blocks: HashSet::new(),
+                block_entries: HashMap::new(),
                 seqs_of_blocks: HashSet::new(),
             };
             let root = l.body(&body, Span::new(0, text.len()));
@@ -58,8 +58,10 @@ fn span_of(s: &impl hcl_edit::Span, fallback: Span) -> Span {
 
 struct Lowering<'d> {
     doc: &'d mut Doc,
-    /// Mapping nodes made for block types and labels (so later blocks merge into them).
-    from_blocks: HashSet<NodeId>,
+    /// Entries that blocks made, by (mapping, name) → index in the mapping's entries, so that
+    /// later blocks merge into them in constant time (a module can hold thousands of
+    /// resources of one type).
+    block_entries: HashMap<(NodeId, String), usize>,
     /// Sequences made because a block repeated at the same path.
     seqs_of_blocks: HashSet<NodeId>,
 }
@@ -116,13 +118,21 @@ impl Lowering<'_> {
 
     /// The entry of `map` under `name` that blocks created, if any.
     fn block_entry(&self, map: NodeId, name: &str) -> Option<(usize, NodeId)> {
-        let Value::Map(entries) = self.doc.value(map) else {
-            return None;
+        let &index = self.block_entries.get(&(map, name.to_string()))?;
+        match self.doc.value(map) {
+            Value::Map(entries) => entries.get(index).map(|&(_, v)| (index, v)),
+            _ => None,
+        }
+    }
+
+    /// Appends a block-made entry and indexes it.
+    fn push_block_entry(&mut self, map: NodeId, name: &str, key: NodeId, value: NodeId) {
+        let index = match self.doc.value(map) {
+            Value::Map(entries) => entries.len(),
+            _ => return,
         };
-        entries.iter().enumerate().find_map(|(i, &(k, v))| {
-            let made_by_block = self.from_blocks.contains(&v) || self.seqs_of_blocks.contains(&v);
-            (made_by_block && self.doc.as_str(k) == Some(name)).then_some((i, v))
-        })
+        self.push_entry(map, key, value);
+        self.block_entries.insert((map, name.to_string()), index);
     }
 
     fn insert_block(
@@ -141,14 +151,12 @@ impl Lowering<'_> {
                         .doc
                         .push(*kspan, Value::Str(name.as_str().into()), *style);
                     let group = self.doc.push(bspan, Value::Map(Vec::new()), Style::Plain);
-                    self.from_blocks.insert(group);
-                    self.push_entry(map, key, group);
+                    self.push_block_entry(map, name, key, group);
                     group
                 }
             };
         }
         let (name, kspan, style) = last;
-        self.from_blocks.insert(body);
         match self.block_entry(map, name) {
             Some((_, seq)) if self.seqs_of_blocks.contains(&seq) => {
                 self.doc.set_parent(body, seq);

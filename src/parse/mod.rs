@@ -25,6 +25,12 @@ pub enum Format {
     Properties,
 }
 
+impl std::fmt::Display for Format {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 impl Format {
     pub const ALL: [Format; 6] = [
         Format::Yaml,
