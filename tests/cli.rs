@@ -94,7 +94,7 @@ fn parse_errors_in_every_format_at_exact_positions() {
             "fixtures/parse/toml/two-errors.toml:3:1: error[parse-error]: invalid toml: duplicate key",
             "fixtures/parse/toml/two-errors.toml:4:4: error[parse-error]: invalid toml: string values must be quoted, expected literal string",
             "fixtures/parse/yaml/broken-middle.yaml:7:11: error[parse-error]: invalid yaml: illegal placement of ':' indicator",
-            "fixtures/parse/yaml/tabs.yaml:2:2: error[parse-error]: invalid yaml: tabs disallowed within this context (block indentation)",
+            "fixtures/parse/yaml/tabs.yaml:2:1: error[parse-error]: invalid yaml: tabs disallowed within this context (block indentation)",
         ]
     );
 }

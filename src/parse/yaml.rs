@@ -282,6 +282,18 @@ fn error(text: &str, e: &granit_parser::ScanError) -> SyntaxError {
             .nth(m.index())
             .map_or(text.len(), |(i, _)| i)
     });
+    // Tab errors are reported after the tab; the tab itself is what to underline.
+    let tab_error = matches!(
+        e.kind(),
+        granit_parser::ErrorKind::TabNotAllowed
+            | granit_parser::ErrorKind::TabInBlockIndentation
+            | granit_parser::ErrorKind::TabInIndentation
+    );
+    let offset = if tab_error && offset > 0 && text.as_bytes().get(offset - 1) == Some(&b'\t') {
+        offset - 1
+    } else {
+        offset
+    };
     let mut message = e.info();
     if message.is_empty() {
         message = "invalid YAML".into();
