@@ -44,6 +44,10 @@ for n in "${sizes[@]}"; do
     bytes=$(du -sb "$tree" | cut -f1)
     echo "== $tree: $files files, $bytes bytes, $(nproc) cores"
     time_cmd "floor: read every byte" sh -c "find '$tree' -type f -print0 | xargs -0 cat > /dev/null"
-    time_cmd "hedge check (1 thread)" "$hedge" check --format short --fail-on never --threads 1 "$tree"
-    time_cmd "hedge check" "$hedge" check --format short --fail-on never "$tree"
+    all_rules=$("$hedge" rules --format json | python3 -c 'import json,sys; print(",".join(r["id"] for r in json.load(sys.stdin)))')
+    time_cmd "parse only (every rule ignored)" sh -c "'$hedge' check --format short --fail-on never --ignore '$all_rules' '$tree' > /dev/null"
+    time_cmd "hedge check (1 thread)" sh -c "'$hedge' check --format short --fail-on never --threads 1 '$tree' > /dev/null"
+    time_cmd "hedge check" sh -c "'$hedge' check --format short --fail-on never '$tree' > /dev/null"
+    echo "-- findings by rule"
+    "$hedge" check --format short --fail-on never "$tree" | sed -n 's/.*\[\(.*\)\]: .*/\1/p' | sort | uniq -c | sed 's/^/   /'
 done

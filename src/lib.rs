@@ -9,6 +9,7 @@
 pub mod cli;
 pub mod diag;
 pub mod discover;
+pub mod engine;
 pub mod load;
 pub mod model;
 pub mod parse;

@@ -344,6 +344,16 @@ pub struct Comment {
 }
 
 impl Doc {
+    /// Terraform's JSON syntax writes expressions as strings: `"${var.x}"`. Turns every such
+    /// string into the expression it is, so rules treat it as unknown, as they do in HCL.
+    pub fn mark_templates(&mut self) {
+        for n in &mut self.nodes {
+            if matches!(&n.value, Value::Str(s) if s.contains("${")) {
+                n.value = Value::Expr(ExprKind::Template);
+            }
+        }
+    }
+
     pub(crate) fn shift_spans(&mut self, by: u32) {
         for n in &mut self.nodes {
             n.span = n.span.shift(by);

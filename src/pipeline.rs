@@ -13,6 +13,8 @@ use rayon::prelude::*;
 
 use crate::diag::{codes, Diagnostic, Severity};
 use crate::discover::{self, classify, Candidate, Class, UsageError};
+use crate::engine::eval;
+use crate::engine::ruleset::{RuleSet, Selection};
 use crate::load::{self, Loaded};
 use crate::parse::{self, Format};
 
@@ -22,6 +24,12 @@ pub struct Settings {
     pub max_file_size: u64,
     /// 0 = one per core.
     pub threads: usize,
+    /// Compiled once, shared by every worker.
+    pub rules: Arc<RuleSet>,
+    pub selection: Selection,
+    /// Keep the text of files with findings, for reporters that show snippets. Off, a run's
+    /// memory stays flat however many findings there are.
+    pub keep_sources: bool,
 }
 
 impl Default for Settings {
@@ -30,6 +38,9 @@ impl Default for Settings {
             discover: discover::Options::default(),
             max_file_size: load::DEFAULT_MAX_FILE_SIZE,
             threads: 0,
+            rules: Arc::new(RuleSet::default()),
+            selection: Selection::default(),
+            keep_sources: true,
         }
     }
 }
@@ -41,6 +52,8 @@ pub struct FileReport {
     /// `None` when the file could not be loaded.
     pub format: Option<Format>,
     pub documents: usize,
+    /// The kinds of each document, in order.
+    pub kinds: Vec<Vec<String>>,
     pub diagnostics: Vec<Diagnostic>,
     /// The text, kept only when a diagnostic needs it for a snippet.
     pub source: Option<Arc<str>>,
@@ -99,8 +112,11 @@ pub fn check_file(c: &Candidate, settings: &Settings) -> FileReport {
                 display: c.display.clone(),
                 format: None,
                 documents: 0,
+                kinds: Vec::new(),
                 diagnostics: vec![*diagnostic],
-                source: partial.map(|p| Arc::from(p.text)),
+                source: partial
+                    .filter(|_| settings.keep_sources)
+                    .map(|p| Arc::from(p.text)),
             }
         }
     };
@@ -108,8 +124,31 @@ pub fn check_file(c: &Candidate, settings: &Settings) -> FileReport {
         Class::Known(f) => f,
         Class::JsonOrYaml => classify::sniff(&file.text),
     };
-    let parsed = parse::parse(format, &file);
+    let mut parsed = parse::parse(format, &file);
+    if c.display.ends_with(".tf.json") {
+        for d in &mut parsed.docs {
+            d.mark_templates();
+        }
+    }
+    let kinds: Vec<Vec<usize>> = parsed
+        .docs
+        .iter()
+        .map(|d| eval::kinds_of(&settings.rules, &c.display, format, d))
+        .collect();
     let mut diagnostics = Vec::new();
+    // Rules see a file only when it parsed cleanly; in a YAML stream, only the broken document
+    // is dropped, so the others are still evaluated. A half-parsed file would make rules report
+    // keys as missing that are only unreadable.
+    if parsed.errors.is_empty() || format == Format::Yaml {
+        diagnostics.extend(eval::evaluate(
+            &settings.rules,
+            &settings.selection,
+            &file,
+            &c.display,
+            &parsed.docs,
+            &kinds,
+        ));
+    }
     if let Some(first) = parsed.errors.first() {
         if format == Format::Yaml && looks_templated(&file.text) {
             diagnostics.push(
@@ -136,11 +175,21 @@ pub fn check_file(c: &Candidate, settings: &Settings) -> FileReport {
             }
         }
     }
-    let source = (!diagnostics.is_empty()).then(|| Arc::from(file.text.as_str()));
+    let source =
+        (settings.keep_sources && !diagnostics.is_empty()).then(|| Arc::from(file.text.as_str()));
+    let kinds = kinds
+        .iter()
+        .map(|ks| {
+            ks.iter()
+                .map(|&i| settings.rules.kinds[i].id.clone())
+                .collect()
+        })
+        .collect();
     FileReport {
         display: c.display.clone(),
         format: Some(format),
         documents: parsed.docs.len(),
+        kinds,
         diagnostics,
         source,
     }

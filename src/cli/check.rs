@@ -5,6 +5,7 @@ use std::io::{IsTerminal, Write};
 use super::{CheckArgs, ColorChoice, FailOn, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE};
 use crate::diag::Severity;
 use crate::discover;
+use crate::engine::ruleset::Selection;
 use crate::pipeline::{self, Settings};
 use crate::report::{self, Report, Summary};
 
@@ -15,6 +16,15 @@ pub fn run(args: &CheckArgs) -> i32 {
             return EXIT_USAGE;
         }
     }
+    let rules = match super::load_rules(&args.source, args.format) {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
+    for ids in [&args.select, &args.ignore] {
+        if let Err(code) = super::check_rule_ids(&rules, ids) {
+            return code;
+        }
+    }
     let settings = Settings {
         discover: discover::Options {
             no_ignore: args.no_ignore,
@@ -23,6 +33,12 @@ pub fn run(args: &CheckArgs) -> i32 {
         },
         max_file_size: args.max_file_size,
         threads: args.threads,
+        rules,
+        selection: Selection {
+            select: args.select.clone(),
+            ignore: args.ignore.clone(),
+        },
+        keep_sources: args.format == crate::report::OutputFormat::Human,
     };
     let outcome = match pipeline::run(&args.paths, &settings) {
         Ok(o) => o,
@@ -36,7 +52,22 @@ pub fn run(args: &CheckArgs) -> i32 {
         let mut err = std::io::stderr().lock();
         for f in &outcome.files {
             let format = f.format.map_or("-", |f| f.name());
-            let _ = writeln!(err, "{}: {format}, {} document(s)", f.display, f.documents);
+            let kinds: Vec<String> = f
+                .kinds
+                .iter()
+                .map(|k| k.join("+"))
+                .filter(|k| !k.is_empty())
+                .collect();
+            let kinds = if kinds.is_empty() {
+                String::new()
+            } else {
+                format!("; kinds: {}", kinds.join(", "))
+            };
+            let _ = writeln!(
+                err,
+                "{}: {format}, {} document(s){kinds}",
+                f.display, f.documents
+            );
         }
         let _ = writeln!(
             err,
@@ -53,6 +84,7 @@ pub fn run(args: &CheckArgs) -> i32 {
     summary.count(&outcome.diagnostics);
     let report = Report {
         diagnostics: &outcome.diagnostics,
+        show_summary: true,
         sources: &outcome.sources,
         summary,
     };

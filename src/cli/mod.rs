@@ -3,13 +3,20 @@
 //! configuration error.
 
 mod check;
+mod kinds;
+mod rules;
+mod test_rules;
 mod tree;
 
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::report::OutputFormat;
+use crate::engine::load;
+use crate::engine::ruleset::RuleSet;
+use crate::report::{self, OutputFormat, Report, Summary};
 
 pub const EXIT_OK: i32 = 0;
 pub const EXIT_FINDINGS: i32 = 1;
@@ -41,6 +48,56 @@ pub enum Command {
     /// Print the spanned document tree hedge builds from a file: every node with its path,
     /// type and line:column range (for writing and debugging rules)
     Tree(TreeArgs),
+    /// List the rules (built-in and from --rules)
+    Rules(RulesArgs),
+    /// Print a rule's documentation: what it finds, why it matters, how to fix it, examples
+    Explain(ExplainArgs),
+    /// Show which document kinds each file's documents were given
+    Kinds(KindsArgs),
+    /// Check rule fixtures: every `# expect: RULE` annotation must be found, exactly, and nothing else
+    TestRules(TestRulesArgs),
+}
+
+/// Where rules come from, shared by every subcommand that evaluates them.
+#[derive(Args, Debug, Clone, Default)]
+pub struct RuleSource {
+    /// Also load the rule packs (.yaml/.yml/.json) in this directory or file (repeatable)
+    #[arg(long = "rules", value_name = "DIR")]
+    pub rules: Vec<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct RulesArgs {
+    #[command(flatten)]
+    pub source: RuleSource,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = TreeFormat::Text)]
+    pub format: TreeFormat,
+}
+
+#[derive(Args, Debug)]
+pub struct ExplainArgs {
+    /// The rule id, as shown in findings (e.g. k8s-single-replica)
+    pub rule: String,
+    #[command(flatten)]
+    pub source: RuleSource,
+}
+
+#[derive(Args, Debug)]
+pub struct KindsArgs {
+    /// Files or directories (default: the current directory)
+    #[arg(default_value = ".")]
+    pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub source: RuleSource,
+}
+
+#[derive(Args, Debug)]
+pub struct TestRulesArgs {
+    /// A directory of fixtures: `<rule-id>/...` files with `# expect: <rule-id>` annotations
+    pub dir: PathBuf,
+    #[command(flatten)]
+    pub source: RuleSource,
 }
 
 #[derive(Args, Debug)]
@@ -77,9 +134,20 @@ pub struct CheckArgs {
     #[arg(long, value_name = "SIZE", default_value = "16MiB", value_parser = parse_size)]
     pub max_file_size: u64,
 
-    /// List every file with its format and document count, and the count of skipped files (stderr)
+    /// List every file with its format, document count and kinds, and the count of skipped files (stderr)
     #[arg(long, short = 'v')]
     pub verbose: bool,
+
+    #[command(flatten)]
+    pub source: RuleSource,
+
+    /// Run only these rules (comma-separated or repeated)
+    #[arg(long, value_name = "RULE", value_delimiter = ',')]
+    pub select: Vec<String>,
+
+    /// Never run these rules (comma-separated or repeated)
+    #[arg(long, value_name = "RULE", value_delimiter = ',')]
+    pub ignore: Vec<String>,
 }
 
 #[derive(Args, Debug)]
@@ -153,5 +221,48 @@ pub fn run() -> i32 {
     match cli.command {
         Command::Check(args) => check::run(&args),
         Command::Tree(args) => tree::run(&args),
+        Command::Rules(args) => rules::list(&args),
+        Command::Explain(args) => rules::explain(&args),
+        Command::Kinds(args) => kinds::run(&args),
+        Command::TestRules(args) => test_rules::run(&args),
     }
+}
+
+/// Loads the built-in and user rule packs. On failure the problems are printed (pointing into
+/// the packs) in `format`, and the caller should exit with [`EXIT_USAGE`].
+pub fn load_rules(source: &RuleSource, format: OutputFormat) -> Result<Arc<RuleSet>, i32> {
+    match load::load(&source.rules) {
+        Ok(set) => Ok(Arc::new(set)),
+        Err(e) => {
+            let mut summary = Summary::default();
+            summary.count(&e.diagnostics);
+            let r = Report {
+                diagnostics: &e.diagnostics,
+                show_summary: false,
+                sources: &e.sources,
+                summary,
+            };
+            let color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && std::io::stderr().is_terminal();
+            let mut err = std::io::stderr().lock();
+            let _ = writeln!(err, "error: invalid rule pack");
+            let _ = report::render(format, &r, color, &mut err);
+            Err(EXIT_USAGE)
+        }
+    }
+}
+
+/// Checks rule ids named on the command line; an unknown one is a usage error.
+pub fn check_rule_ids(set: &RuleSet, ids: &[String]) -> Result<(), i32> {
+    let known: Vec<&str> = set.rules.iter().map(|r| r.id.as_str()).collect();
+    for id in ids {
+        if !known.contains(&id.as_str()) {
+            let hint = load::did_you_mean(id, &known)
+                .map(|s| format!(" (did you mean `{s}`?)"))
+                .unwrap_or_default();
+            eprintln!("error: unknown rule `{id}`{hint}; `hedge rules` lists them");
+            return Err(EXIT_USAGE);
+        }
+    }
+    Ok(())
 }

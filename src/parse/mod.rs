@@ -122,3 +122,15 @@ pub(crate) fn floor_char_boundary(text: &str, mut i: usize) -> usize {
     }
     i
 }
+
+/// Like [`point`], but never outside `within` (for positions computed inside a value).
+pub(crate) fn point_in(text: &str, offset: usize, within: Span) -> Span {
+    let p = point(
+        text,
+        offset.clamp(within.start as usize, within.end as usize),
+    );
+    Span {
+        start: p.start,
+        end: p.end.min(within.end).max(p.start),
+    }
+}

@@ -40,6 +40,9 @@ pub fn render(report: &Report<'_>, color: bool, out: &mut dyn Write) -> io::Resu
         }
         out.write_all(text.as_bytes())?;
     }
+    if !report.show_summary {
+        return Ok(());
+    }
     let s = report.summary;
     let mut parts = Vec::new();
     for (n, what) in [

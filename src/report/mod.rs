@@ -44,6 +44,8 @@ impl Summary {
 
 pub struct Report<'a> {
     pub diagnostics: &'a [Diagnostic],
+    /// Whether human output ends with the "N files checked" line.
+    pub show_summary: bool,
     pub sources: &'a BTreeMap<Arc<str>, Arc<str>>,
     pub summary: Summary,
 }

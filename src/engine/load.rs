@@ -1,0 +1,831 @@
+//! Loading rule packs: YAML (or JSON) → hedge's own spanned tree → JSON Schema validation →
+//! compiled [`RuleSet`].
+//!
+//! Rule files go through hedge's own parser rather than serde, so that every error, whether
+//! from the schema or from compiling a path or regex, points with a span into the rule file
+//! itself, the way cargo-deny points into deny.toml.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, OnceLock};
+
+use globset::{GlobBuilder, GlobSetBuilder};
+use regex::{Regex, RegexBuilder};
+use serde_json::{Map as JsonMap, Value as Json};
+
+use super::path::Path;
+use super::predicate::{Bounds, Check, Cmp, Extractor, Predicate, Scalar, Test, TypeName};
+use super::ruleset::{Docs, Kind, Part, Rule, RuleSet};
+use crate::diag::{Diagnostic, Severity};
+use crate::discover::display_path;
+use crate::model::{Doc, NodeId, Value};
+use crate::parse::{self, Format};
+use crate::source::{Encoding, SourceFile, Span};
+
+/// Diagnostic id for every problem in a rule pack.
+pub const INVALID_RULE_PACK: &str = "invalid-rule-pack";
+
+/// Regexes in rule packs are compiled with these limits, so a pathological pattern is
+/// rejected at load time instead of costing memory on every file.
+pub const REGEX_SIZE_LIMIT: usize = 1 << 20;
+
+const SCHEMA: &str = include_str!("../../schemas/rule.schema.json");
+
+fn validator() -> Result<&'static jsonschema::Validator, String> {
+    static V: OnceLock<Result<jsonschema::Validator, String>> = OnceLock::new();
+    V.get_or_init(|| {
+        let schema: Json = serde_json::from_str(SCHEMA).map_err(|e| e.to_string())?;
+        jsonschema::options()
+            .build(&schema)
+            .map_err(|e| e.to_string())
+    })
+    .as_ref()
+    .map_err(Clone::clone)
+}
+
+pub fn compile_regex(pattern: &str) -> Result<Regex, String> {
+    RegexBuilder::new(pattern)
+        .size_limit(REGEX_SIZE_LIMIT)
+        .nest_limit(100)
+        .build()
+        .map_err(|e| e.to_string())
+}
+
+/// Loads the built-in packs, then every `.yaml`/`.yml`/`.json` file under each directory in
+/// `extra` (sorted by path). All problems are collected; the set is only usable without them.
+/// Why rule packs could not be loaded, with the packs' text for showing where.
+#[derive(Debug)]
+pub struct LoadError {
+    pub diagnostics: Vec<Diagnostic>,
+    pub sources: std::collections::BTreeMap<Arc<str>, Arc<str>>,
+}
+
+pub fn load(extra: &[PathBuf]) -> Result<RuleSet, LoadError> {
+    let mut loader = Loader::default();
+    for (name, text) in super::builtin::PACKS {
+        loader.add(Arc::from(*name), Arc::from(*text));
+    }
+    for dir in extra {
+        let mut files = Vec::new();
+        if dir.is_file() {
+            files.push(dir.clone());
+        } else {
+            for entry in ignore::WalkBuilder::new(dir)
+                .hidden(false)
+                .build()
+                .flatten()
+            {
+                let p = entry.path();
+                let ext = p.extension().and_then(|e| e.to_str()).unwrap_or("");
+                if entry.file_type().is_some_and(|t| t.is_file())
+                    && matches!(ext, "yaml" | "yml" | "json")
+                {
+                    files.push(p.to_path_buf());
+                }
+            }
+            files.sort();
+        }
+        if files.is_empty() {
+            let name = display_path(dir);
+            loader.diags.push(Diagnostic::new(
+                INVALID_RULE_PACK,
+                Severity::Error,
+                &name,
+                "no rule pack here (.yaml, .yml or .json files)",
+            ));
+        }
+        for f in files {
+            let name = display_path(&f);
+            match std::fs::read_to_string(&f) {
+                Ok(text) => loader.add(name, Arc::from(text)),
+                Err(e) => loader.diags.push(Diagnostic::new(
+                    INVALID_RULE_PACK,
+                    Severity::Error,
+                    &name,
+                    format!("cannot read rule pack: {e}"),
+                )),
+            }
+        }
+    }
+    loader.finish()
+}
+
+#[derive(Default)]
+struct Loader {
+    set: RuleSet,
+    diags: Vec<Diagnostic>,
+    /// Where each kind and rule id was declared: (pack, file, span).
+    kind_sites: HashMap<String, (Arc<str>, Span)>,
+    rule_sites: HashMap<String, (Arc<str>, Span)>,
+    /// Kind references to check once every pack is in: (kind id, pack, span).
+    kind_refs: Vec<(String, Arc<str>, Span)>,
+    files: HashMap<Arc<str>, SourceFile>,
+}
+
+/// A pack being read: its file and, for every JSON pointer, the spans of the key (if any) and
+/// the value.
+struct Pack<'a> {
+    name: Arc<str>,
+    file: &'a SourceFile,
+    spans: HashMap<String, (Option<Span>, Span)>,
+}
+
+impl Pack<'_> {
+    fn value_span(&self, pointer: &str) -> Span {
+        self.spans.get(pointer).map_or(Span::new(0, 0), |s| s.1)
+    }
+
+    fn key_span(&self, pointer: &str) -> Span {
+        self.spans
+            .get(pointer)
+            .map_or(Span::new(0, 0), |s| s.0.unwrap_or(s.1))
+    }
+
+    fn error(&self, span: Span, message: impl Into<String>) -> Diagnostic {
+        Diagnostic::new(INVALID_RULE_PACK, Severity::Error, &self.name, message).at(self.file, span)
+    }
+}
+
+impl Loader {
+    fn add(&mut self, name: Arc<str>, text: Arc<str>) {
+        self.set.sources.insert(name.clone(), text.clone());
+        let file = SourceFile::new(PathBuf::from(&*name), text.to_string(), Encoding::Utf8);
+        let format = if name.ends_with(".json") {
+            Format::Json
+        } else {
+            Format::Yaml
+        };
+        let parsed = parse::parse(format, &file);
+        if !parsed.errors.is_empty() {
+            for e in &parsed.errors {
+                self.diags.push(
+                    Diagnostic::new(
+                        INVALID_RULE_PACK,
+                        Severity::Error,
+                        &name,
+                        format!("invalid {}: {}", format.name(), e.message),
+                    )
+                    .at(&file, e.span),
+                );
+            }
+            return;
+        }
+        let [doc] = parsed.docs.as_slice() else {
+            self.diags.push(Diagnostic::new(
+                INVALID_RULE_PACK,
+                Severity::Error,
+                &name,
+                "a rule pack is exactly one YAML document",
+            ));
+            return;
+        };
+        let Some(root) = doc.root() else { return };
+        let mut spans = HashMap::new();
+        let json = to_json(doc, root, &mut spans);
+        let pack = Pack {
+            name: name.clone(),
+            file: &file,
+            spans,
+        };
+        let errors = schema_errors(&pack, &json);
+        if !errors.is_empty() {
+            self.diags.extend(errors);
+        } else {
+            self.compile(&pack, &json);
+        }
+        self.files.insert(name, file);
+    }
+
+    fn finish(mut self) -> Result<RuleSet, LoadError> {
+        for (kind, pack, span) in std::mem::take(&mut self.kind_refs) {
+            if !self.kind_sites.contains_key(&kind) {
+                let mut known: Vec<&str> = self.kind_sites.keys().map(String::as_str).collect();
+                known.sort_unstable();
+                let mut d = Diagnostic::new(
+                    INVALID_RULE_PACK,
+                    Severity::Error,
+                    &pack,
+                    format!("unknown document kind `{kind}`"),
+                );
+                if let Some(f) = self.files.get(&pack) {
+                    d = d.at(f, span);
+                }
+                let help = match did_you_mean(&kind, &known) {
+                    Some(s) => format!("did you mean `{s}`?"),
+                    None => format!("known kinds: {}", known.join(", ")),
+                };
+                self.diags.push(d.with_help(help));
+            }
+        }
+        if self.diags.is_empty() {
+            Ok(self.set)
+        } else {
+            self.diags.sort_by(|a, b| a.sort_key_cmp(b));
+            Err(LoadError {
+                diagnostics: self.diags,
+                sources: self.set.sources,
+            })
+        }
+    }
+
+    fn compile(&mut self, pack: &Pack<'_>, json: &Json) {
+        if let Some(kinds) = json.get("kinds").and_then(Json::as_array) {
+            for (i, k) in kinds.iter().enumerate() {
+                let ptr = format!("/kinds/{i}");
+                if let Some(kind) = self.kind(pack, &ptr, k) {
+                    let site = pack.value_span(&format!("{ptr}/id"));
+                    if let Some((first, _)) = self.kind_sites.get(&kind.id) {
+                        self.diags.push(
+                            pack.error(
+                                site,
+                                format!("document kind `{}` is declared twice", kind.id),
+                            )
+                            .with_help(format!("first declared in {first}")),
+                        );
+                        continue;
+                    }
+                    self.kind_sites
+                        .insert(kind.id.clone(), (pack.name.clone(), site));
+                    self.set.kinds.push(kind);
+                }
+            }
+        }
+        if let Some(rules) = json.get("rules").and_then(Json::as_array) {
+            for (i, r) in rules.iter().enumerate() {
+                let ptr = format!("/rules/{i}");
+                if let Some(rule) = self.rule(pack, &ptr, r) {
+                    let site = pack.value_span(&format!("{ptr}/id"));
+                    if let Some((first, _)) = self.rule_sites.get(&rule.id) {
+                        self.diags.push(
+                            pack.error(site, format!("rule id `{}` is declared twice", rule.id))
+                                .with_help(format!(
+                                    "first declared in {first}; rule ids are global, pick another"
+                                )),
+                        );
+                        continue;
+                    }
+                    self.rule_sites
+                        .insert(rule.id.clone(), (pack.name.clone(), site));
+                    self.set.rules.push(rule);
+                }
+            }
+        }
+    }
+
+    fn kind(&mut self, pack: &Pack<'_>, ptr: &str, k: &Json) -> Option<Kind> {
+        let s = |key: &str| k.get(key).and_then(Json::as_str).map(str::to_string);
+        let formats = k
+            .get("formats")?
+            .as_array()?
+            .iter()
+            .filter_map(|f| f.as_str().and_then(Format::from_name))
+            .collect();
+        let mut path_patterns = Vec::new();
+        let paths = match k.get("paths").and_then(Json::as_array) {
+            None => None,
+            Some(globs) => {
+                let mut b = GlobSetBuilder::new();
+                for (i, g) in globs.iter().enumerate() {
+                    let g = g.as_str().unwrap_or_default();
+                    // gitignore-like: a pattern without `/` matches the file name anywhere
+                    let full = if g.contains('/') {
+                        g.to_string()
+                    } else {
+                        format!("**/{g}")
+                    };
+                    match GlobBuilder::new(&full).literal_separator(true).build() {
+                        Ok(glob) => {
+                            b.add(glob);
+                            path_patterns.push(g.to_string());
+                        }
+                        Err(e) => self.diags.push(pack.error(
+                            pack.value_span(&format!("{ptr}/paths/{i}")),
+                            format!("invalid glob: {e}"),
+                        )),
+                    }
+                }
+                b.build().ok()
+            }
+        };
+        let matcher = match k.get("match") {
+            Some(m) => Some(self.predicate(pack, &format!("{ptr}/match"), m)?),
+            None => None,
+        };
+        Some(Kind {
+            id: s("id")?,
+            title: s("title")?,
+            description: s("description"),
+            formats,
+            paths,
+            path_patterns,
+            matcher,
+            origin: pack.name.clone(),
+        })
+    }
+
+    fn rule(&mut self, pack: &Pack<'_>, ptr: &str, r: &Json) -> Option<Rule> {
+        let s = |key: &str| r.get(key).and_then(Json::as_str).map(str::to_string);
+        let id = s("id")?;
+        let severity = match r.get("severity")?.as_str()? {
+            "error" => Severity::Error,
+            "warning" => Severity::Warning,
+            _ => Severity::Info,
+        };
+        let kinds: Vec<String> = r
+            .get("kinds")?
+            .as_array()?
+            .iter()
+            .filter_map(|k| k.as_str().map(str::to_string))
+            .collect();
+        for (i, k) in kinds.iter().enumerate() {
+            self.kind_refs.push((
+                k.clone(),
+                pack.name.clone(),
+                pack.value_span(&format!("{ptr}/kinds/{i}")),
+            ));
+        }
+        let tags = r
+            .get("tags")
+            .and_then(Json::as_array)
+            .map(|t| {
+                t.iter()
+                    .filter_map(|x| x.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let given = match r.get("given")? {
+            Json::String(g) => vec![self.path(pack, &format!("{ptr}/given"), g)?],
+            Json::Array(gs) => {
+                let mut out = Vec::new();
+                for (i, g) in gs.iter().enumerate() {
+                    out.push(self.path(pack, &format!("{ptr}/given/{i}"), g.as_str()?)?);
+                }
+                out
+            }
+            _ => return None,
+        };
+        let when = match r.get("when") {
+            Some(w) => Some(self.predicate(pack, &format!("{ptr}/when"), w)?),
+            None => None,
+        };
+        let assert = self.predicate(pack, &format!("{ptr}/assert"), r.get("assert")?)?;
+        let message = self.template(pack, &format!("{ptr}/message"), &s("message")?)?;
+        let mut labels = Vec::new();
+        if let Some(ls) = r.get("labels").and_then(Json::as_array) {
+            for (i, l) in ls.iter().enumerate() {
+                let p = self.path(
+                    pack,
+                    &format!("{ptr}/labels/{i}/path"),
+                    l.get("path")?.as_str()?,
+                )?;
+                labels.push((p, l.get("message")?.as_str()?.to_string()));
+            }
+        }
+        let d = r.get("docs")?;
+        let ds = |key: &str| {
+            d.get(key)
+                .and_then(Json::as_str)
+                .unwrap_or_default()
+                .trim_end()
+                .to_string()
+        };
+        let docs = Docs {
+            what: ds("what"),
+            why: ds("why"),
+            fix: ds("fix"),
+            fires: ds("fires"),
+            passes: ds("passes"),
+            references: d
+                .get("references")
+                .and_then(Json::as_array)
+                .map(|t| {
+                    t.iter()
+                        .filter_map(|x| x.as_str().map(str::to_string))
+                        .collect()
+                })
+                .unwrap_or_default(),
+        };
+        Some(Rule {
+            id,
+            title: s("title")?,
+            severity,
+            kinds,
+            tags,
+            given,
+            when,
+            assert,
+            message,
+            report_subject: s("report").as_deref() == Some("subject"),
+            labels,
+            docs,
+            origin: pack.name.clone(),
+        })
+    }
+
+    /// Compiles a path; an error points at the offending character inside the rule file.
+    fn path(&mut self, pack: &Pack<'_>, ptr: &str, src: &str) -> Option<Path> {
+        match Path::parse(src) {
+            Ok(p) => Some(p),
+            Err(e) => {
+                let span = inner_span(pack, ptr, e.offset);
+                self.diags
+                    .push(pack.error(span, format!("invalid path: {}", e.message)));
+                None
+            }
+        }
+    }
+
+    fn regex(&mut self, pack: &Pack<'_>, ptr: &str, src: &str) -> Option<Regex> {
+        match compile_regex(src) {
+            Ok(r) => Some(r),
+            Err(e) => {
+                let first = e
+                    .lines()
+                    .find(|l| l.contains("error:"))
+                    .unwrap_or("invalid regex");
+                self.diags.push(
+                    pack.error(
+                        pack.value_span(ptr),
+                        format!(
+                            "invalid regex: {}",
+                            first.trim().trim_start_matches("error: ")
+                        ),
+                    )
+                    .with_help(e.trim().to_string()),
+                );
+                None
+            }
+        }
+    }
+
+    fn template(&mut self, pack: &Pack<'_>, ptr: &str, src: &str) -> Option<Vec<Part>> {
+        let mut parts = Vec::new();
+        let mut rest = src;
+        let mut offset = 0;
+        while let Some(open) = rest.find('{') {
+            if open > 0 {
+                parts.push(Part::Lit(rest[..open].to_string()));
+            }
+            let Some(close) = rest[open..].find('}') else {
+                self.diags.push(pack.error(
+                    inner_span(pack, ptr, offset + open),
+                    "unclosed `{` in message",
+                ));
+                return None;
+            };
+            let inner = &rest[open + 1..open + close];
+            parts.push(match inner {
+                "value" => Part::Value,
+                "missing" => Part::Missing,
+                p if p.starts_with('@') || p.starts_with('$') => match Path::parse(p) {
+                    Ok(path) => Part::Path(path),
+                    Err(e) => {
+                        let span = inner_span(pack, ptr, offset + open + 1 + e.offset);
+                        self.diags.push(pack.error(span, format!("invalid path in message: {}", e.message)));
+                        return None;
+                    }
+                },
+                other => {
+                    self.diags.push(
+                        pack.error(inner_span(pack, ptr, offset + open), format!("unknown placeholder `{{{other}}}`"))
+                            .with_help("use {value}, {missing}, or a path such as {@.metadata.name} or {$.kind}"),
+                    );
+                    return None;
+                }
+            });
+            offset += open + close + 1;
+            rest = &rest[open + close + 1..];
+        }
+        if !rest.is_empty() {
+            parts.push(Part::Lit(rest.to_string()));
+        }
+        Some(parts)
+    }
+
+    fn predicate(&mut self, pack: &Pack<'_>, ptr: &str, v: &Json) -> Option<Predicate> {
+        let obj = v.as_object()?;
+        if let Some(items) = obj.get("all").and_then(Json::as_array) {
+            let mut out = Vec::new();
+            for (i, p) in items.iter().enumerate() {
+                out.push(self.predicate(pack, &format!("{ptr}/all/{i}"), p)?);
+            }
+            return Some(Predicate::All(out));
+        }
+        if let Some(items) = obj.get("any").and_then(Json::as_array) {
+            let mut out = Vec::new();
+            for (i, p) in items.iter().enumerate() {
+                out.push(self.predicate(pack, &format!("{ptr}/any/{i}"), p)?);
+            }
+            return Some(Predicate::Any(out));
+        }
+        if let Some(p) = obj.get("not") {
+            return Some(Predicate::Not(Box::new(self.predicate(
+                pack,
+                &format!("{ptr}/not"),
+                p,
+            )?)));
+        }
+        let mut paths = Vec::new();
+        match obj.get("path") {
+            Some(Json::String(p)) => paths.push(self.path(pack, &format!("{ptr}/path"), p)?),
+            Some(Json::Array(ps)) => {
+                for (i, p) in ps.iter().enumerate() {
+                    paths.push(self.path(pack, &format!("{ptr}/path/{i}"), p.as_str()?)?);
+                }
+            }
+            _ => {}
+        }
+        let default = obj.get("default").and_then(Scalar::from_json);
+        let check = self.check(pack, ptr, obj)?;
+        Some(Predicate::Test(Test {
+            paths,
+            default,
+            check,
+        }))
+    }
+
+    fn check(&mut self, pack: &Pack<'_>, ptr: &str, obj: &JsonMap<String, Json>) -> Option<Check> {
+        if let Some(b) = obj.get("exists").and_then(Json::as_bool) {
+            return Some(Check::Exists(b));
+        }
+        if let Some(v) = obj.get("equals") {
+            return Some(Check::Equals(Scalar::from_json(v)?));
+        }
+        if let Some(vs) = obj.get("one_of").and_then(Json::as_array) {
+            return Some(Check::OneOf(
+                vs.iter().filter_map(Scalar::from_json).collect(),
+            ));
+        }
+        if let Some(r) = obj.get("regex").and_then(Json::as_str) {
+            return Some(Check::Regex(self.regex(
+                pack,
+                &format!("{ptr}/regex"),
+                r,
+            )?));
+        }
+        if let Some(b) = obj.get("length") {
+            return Some(Check::Length(bounds(b)));
+        }
+        if let Some(b) = obj.get("count") {
+            return Some(Check::Count(bounds(b)));
+        }
+        if let Some(d) = obj.get("distinct") {
+            let mut key = Vec::new();
+            for (i, e) in d
+                .get("key")
+                .and_then(Json::as_array)
+                .into_iter()
+                .flatten()
+                .enumerate()
+            {
+                let ep = format!("{ptr}/distinct/key/{i}");
+                let path = match e.get("path").and_then(Json::as_str) {
+                    Some(p) => Some(self.path(pack, &format!("{ep}/path"), p)?),
+                    None => None,
+                };
+                let of = match e.get("of").and_then(Json::as_str) {
+                    Some(r) => Some(self.regex(pack, &format!("{ep}/of"), r)?),
+                    None => None,
+                };
+                key.push(Extractor {
+                    path,
+                    use_key: e.get("use").and_then(Json::as_str) == Some("key"),
+                    of,
+                    value: e.get("value").and_then(Json::as_str).map(str::to_string),
+                });
+            }
+            return Some(Check::Distinct {
+                key,
+                bounds: bounds(d),
+            });
+        }
+        if let Some(t) = obj.get("type").and_then(Json::as_str) {
+            let t = match t {
+                "string" => TypeName::String,
+                "number" => TypeName::Number,
+                "bool" => TypeName::Bool,
+                "null" => TypeName::Null,
+                "sequence" => TypeName::Sequence,
+                "mapping" => TypeName::Mapping,
+                _ => TypeName::Expression,
+            };
+            return Some(Check::Type(t));
+        }
+        let b = bounds(&Json::Object(obj.clone()));
+        (!b.is_empty()).then_some(Check::Compare(b))
+    }
+}
+
+fn bounds(v: &Json) -> Bounds {
+    [
+        ("equals", Cmp::Eq),
+        ("gt", Cmp::Gt),
+        ("gte", Cmp::Gte),
+        ("lt", Cmp::Lt),
+        ("lte", Cmp::Lte),
+    ]
+    .iter()
+    .filter_map(|(k, c)| v.get(*k).and_then(Json::as_f64).map(|n| (*c, n)))
+    .collect()
+}
+
+/// The span of character `offset` of a string value in the rule file: exact for plain and
+/// quoted scalars without escapes, which is what paths and regexes almost always are.
+fn inner_span(pack: &Pack<'_>, ptr: &str, offset: usize) -> Span {
+    let outer = pack.value_span(ptr);
+    let raw = &pack.file.text[outer.range()];
+    let quote = usize::from(raw.starts_with(['"', '\'']));
+    let start = outer.start as usize + quote;
+    let text = &pack.file.text[start..outer.end as usize];
+    let at = text
+        .char_indices()
+        .nth(offset)
+        .map_or(text.len(), |(i, _)| i);
+    parse::point_in(&pack.file.text, start + at, outer)
+}
+
+fn schema_errors(pack: &Pack<'_>, json: &Json) -> Vec<Diagnostic> {
+    let v = match validator() {
+        Ok(v) => v,
+        Err(e) => {
+            return vec![Diagnostic::new(
+                INVALID_RULE_PACK,
+                Severity::Error,
+                &pack.name,
+                format!("internal error, please report: the rule schema does not compile: {e}"),
+            )]
+        }
+    };
+    let mut out: Vec<Diagnostic> = Vec::new();
+    let mut seen = Vec::new();
+    for e in v.iter_errors(json) {
+        let ptr = e.instance_path().as_str().to_string();
+        let kind = e.kind();
+        if let jsonschema::error::ValidationErrorKind::AdditionalProperties { unexpected } = kind {
+            for key in unexpected {
+                let kp = format!("{ptr}/{}", escape_pointer(key));
+                if seen.contains(&kp) {
+                    continue;
+                }
+                seen.push(kp.clone());
+                let allowed = allowed_keys(&ptr);
+                let mut d = pack.error(pack.key_span(&kp), format!("unknown key `{key}`"));
+                if let Some(s) = did_you_mean(key, &allowed) {
+                    d = d.with_help(format!("did you mean `{s}`?"));
+                }
+                out.push(d);
+            }
+            continue;
+        }
+        if seen.contains(&ptr) {
+            continue;
+        }
+        seen.push(ptr.clone());
+        let keyword = kind.keyword();
+        let instance = pointer_get(json, &ptr);
+        let message = match keyword {
+            "oneOf" if instance.is_some_and(Json::is_object) && is_predicate_ptr(&ptr) => {
+                "expected exactly one of `all`, `any`, `not`, or a test: an optional `path` and one check \
+                 (`exists`, `equals`, `one_of`, `regex`, `gt`/`gte`/`lt`/`lte`, `length`, `count`, `distinct`, `type`)"
+                    .to_string()
+            }
+            "required" => format!("{}", e).replace("\"", "`"),
+            _ => {
+                let s = e.to_string();
+                if s.len() > 300 {
+                    format!("{}…", &s[..parse::floor_char_boundary(&s, 300)])
+                } else {
+                    s
+                }
+            }
+        };
+        let span = if keyword == "required" || keyword == "oneOf" {
+            pack.key_span(&ptr)
+        } else {
+            pack.value_span(&ptr)
+        };
+        out.push(pack.error(span, message));
+    }
+    out
+}
+
+fn is_predicate_ptr(ptr: &str) -> bool {
+    ["/assert", "/when", "/match", "/all/", "/any/", "/not"]
+        .iter()
+        .any(|p| ptr.contains(p))
+}
+
+fn allowed_keys(ptr: &str) -> Vec<&'static str> {
+    const TOP: &[&str] = &["version", "description", "kinds", "rules"];
+    const KIND: &[&str] = &["id", "title", "description", "formats", "paths", "match"];
+    const RULE: &[&str] = &[
+        "id", "title", "severity", "kinds", "tags", "given", "when", "assert", "message", "report",
+        "labels", "docs",
+    ];
+    const DOCS: &[&str] = &["what", "why", "fix", "fires", "passes", "references"];
+    const TEST: &[&str] = &[
+        "path", "default", "exists", "equals", "one_of", "regex", "gt", "gte", "lt", "lte",
+        "length", "count", "distinct", "type", "all", "any", "not",
+    ];
+    let segs: Vec<&str> = ptr.split('/').skip(1).collect();
+    match segs.as_slice() {
+        [] => TOP.to_vec(),
+        ["kinds", _] => KIND.to_vec(),
+        ["rules", _] => RULE.to_vec(),
+        ["rules", _, "docs"] => DOCS.to_vec(),
+        _ => TEST.to_vec(),
+    }
+}
+
+/// The closest candidate by edit distance, if it is close enough to be a typo.
+pub fn did_you_mean<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
+    candidates
+        .iter()
+        .map(|c| (levenshtein(word, c), *c))
+        .filter(|(d, c)| *d <= 2.max(c.len() / 4))
+        .min()
+        .map(|(_, c)| c)
+}
+
+fn levenshtein(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            cur[j + 1] = (prev[j] + usize::from(ca != *cb))
+                .min(prev[j + 1] + 1)
+                .min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+fn escape_pointer(key: &str) -> String {
+    key.replace('~', "~0").replace('/', "~1")
+}
+
+fn pointer_get<'a>(json: &'a Json, ptr: &str) -> Option<&'a Json> {
+    json.pointer(ptr)
+}
+
+/// Converts a tree to JSON for schema validation, recording the spans of every pointer.
+/// Aliases are followed with a budget, so a hostile rule file cannot blow up memory.
+fn to_json(doc: &Doc, root: NodeId, spans: &mut HashMap<String, (Option<Span>, Span)>) -> Json {
+    let mut budget = 200_000usize;
+    convert(doc, root, String::new(), None, spans, &mut budget, 0)
+}
+
+fn convert(
+    doc: &Doc,
+    id: NodeId,
+    ptr: String,
+    key: Option<Span>,
+    spans: &mut HashMap<String, (Option<Span>, Span)>,
+    budget: &mut usize,
+    depth: usize,
+) -> Json {
+    spans.insert(ptr.clone(), (key, doc.span(id)));
+    if *budget == 0 || depth > 200 {
+        return Json::Null;
+    }
+    *budget -= 1;
+    let id = doc.resolve(id);
+    match doc.value(id) {
+        Value::Null => Json::Null,
+        Value::Bool(b) => Json::Bool(*b),
+        Value::Int(i) => Json::from(*i),
+        Value::Float(f) => serde_json::Number::from_f64(*f).map_or(Json::Null, Json::Number),
+        Value::Str(s) => Json::String(s.to_string()),
+        Value::Expr(_) | Value::Alias(_) => Json::Null,
+        Value::Seq(items) => Json::Array(
+            items
+                .iter()
+                .enumerate()
+                .map(|(i, &c)| {
+                    convert(doc, c, format!("{ptr}/{i}"), None, spans, budget, depth + 1)
+                })
+                .collect(),
+        ),
+        Value::Map(_) => {
+            let mut m = JsonMap::new();
+            for (k, v) in doc.entries(id) {
+                let name = doc
+                    .scalar_text(k)
+                    .map(|c| c.into_owned())
+                    .unwrap_or_default();
+                let child = format!("{ptr}/{}", escape_pointer(&name));
+                let value = convert(doc, v, child, Some(doc.span(k)), spans, budget, depth + 1);
+                m.insert(name, value);
+            }
+            Json::Object(m)
+        }
+    }
+}
+
+#[allow(dead_code)]
+fn assert_send_sync() {
+    fn check<T: Send + Sync>() {}
+    check::<RuleSet>();
+}
