@@ -105,8 +105,9 @@ fn run_rule(
             let mut d = Diagnostic::new(&rule.id, rule.severity, display, message).at(file, span);
             for (path, label) in &rule.labels {
                 if let Some(&n) = path.select(doc, root, subject).first() {
-                    if doc.span(n) != span {
-                        d = d.with_label(file, doc.span(n), label.clone());
+                    let at = node_span(file, doc, n);
+                    if at != span {
+                        d = d.with_label(file, at, label.clone());
                     }
                 }
             }
