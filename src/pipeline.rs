@@ -15,6 +15,9 @@ use crate::diag::{codes, Diagnostic, Severity};
 use crate::discover::{self, classify, Candidate, Class, UsageError};
 use crate::engine::eval;
 use crate::engine::ruleset::{RuleSet, Selection};
+use crate::graph::facts::{self, FileFacts};
+use crate::graph::registry::Registry;
+use crate::graph::{self as provider_graph, Graph};
 use crate::load::{self, Loaded};
 use crate::parse::{self, Format};
 
@@ -26,6 +29,7 @@ pub struct Settings {
     pub threads: usize,
     /// Compiled once, shared by every worker.
     pub rules: Arc<RuleSet>,
+    pub registry: Arc<Registry>,
     pub selection: Selection,
     /// Keep the text of files with findings, for reporters that show snippets. Off, a run's
     /// memory stays flat however many findings there are.
@@ -39,6 +43,7 @@ impl Default for Settings {
             max_file_size: load::DEFAULT_MAX_FILE_SIZE,
             threads: 0,
             rules: Arc::new(RuleSet::default()),
+            registry: Arc::new(Registry::default()),
             selection: Selection::default(),
             keep_sources: true,
         }
@@ -54,6 +59,8 @@ pub struct FileReport {
     pub documents: usize,
     /// The kinds of each document, in order.
     pub kinds: Vec<Vec<String>>,
+    /// What the file says about routes, deployments, fallbacks and environment variables.
+    pub facts: FileFacts,
     pub diagnostics: Vec<Diagnostic>,
     /// The text, kept only when a diagnostic needs it for a snippet.
     pub source: Option<Arc<str>>,
@@ -66,6 +73,8 @@ pub struct Outcome {
     /// Every diagnostic, sorted (path, position, rule).
     pub diagnostics: Vec<Diagnostic>,
     pub sources: BTreeMap<Arc<str>, Arc<str>>,
+    /// The project's provider graph.
+    pub graph: Graph,
 }
 
 pub fn run(roots: &[PathBuf], settings: &Settings) -> Result<Outcome, UsageError> {
@@ -90,6 +99,18 @@ pub fn run(roots: &[PathBuf], settings: &Settings) -> Result<Outcome, UsageError
         diagnostics: found.diagnostics,
         ..Outcome::default()
     };
+    let mut files = files;
+    // Files are in path order, so the graph (and everything built from it) is deterministic.
+    let facts: Vec<FileFacts> = files
+        .iter_mut()
+        .map(|f| std::mem::take(&mut f.facts))
+        .collect();
+    outcome.graph = Graph::build(&facts, &settings.registry);
+    outcome.diagnostics.extend(provider_graph::rules::evaluate(
+        &outcome.graph,
+        &settings.rules,
+        &settings.selection,
+    ));
     for f in &files {
         outcome.diagnostics.extend(f.diagnostics.iter().cloned());
         if let Some(src) = &f.source {
@@ -113,6 +134,7 @@ pub fn check_file(c: &Candidate, settings: &Settings) -> FileReport {
                 format: None,
                 documents: 0,
                 kinds: Vec::new(),
+                facts: FileFacts::default(),
                 diagnostics: vec![*diagnostic],
                 source: partial
                     .filter(|_| settings.keep_sources)
@@ -175,8 +197,14 @@ pub fn check_file(c: &Candidate, settings: &Settings) -> FileReport {
             }
         }
     }
-    let source =
-        (settings.keep_sources && !diagnostics.is_empty()).then(|| Arc::from(file.text.as_str()));
+    let facts = if parsed.errors.is_empty() || format == Format::Yaml {
+        facts::extract(&settings.rules, &file, &c.display, format, &parsed.docs)
+    } else {
+        FileFacts::default()
+    };
+    // graph findings point into files with facts, so those keep their text too
+    let source = (settings.keep_sources && (!diagnostics.is_empty() || !facts.is_empty()))
+        .then(|| Arc::from(file.text.as_str()));
     let kinds = kinds
         .iter()
         .map(|ks| {
@@ -190,6 +218,7 @@ pub fn check_file(c: &Candidate, settings: &Settings) -> FileReport {
         format: Some(format),
         documents: parsed.docs.len(),
         kinds,
+        facts,
         diagnostics,
         source,
     }

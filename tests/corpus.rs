@@ -83,6 +83,7 @@ fn built_in_rules_on_the_corpus() {
         counts,
         [
             ("cloudformation-single-cloud", 11),
+            ("fallback-not-independent", 29),
             ("gha-cloud-action", 24),
             ("k8s-cloud-ingress-class", 6),
             ("k8s-cloud-load-balancer", 16),
@@ -97,6 +98,7 @@ fn built_in_rules_on_the_corpus() {
             ("litellm-single-operator", 9),
             ("parse-error", 1),
             ("portkey-single-target", 1),
+            ("route-without-fallback", 170),
             ("serverless-single-cloud", 7),
             ("single-llm-vendor-credentials", 1),
         ]

@@ -50,8 +50,19 @@ fn every_built_in_rule_has_firing_and_passing_fixtures() {
         // firing: some file in the directory annotates the rule; passing: some file has no annotation
         let mut fires = false;
         let mut passes = false;
-        for entry in fs::read_dir(&dir).unwrap() {
-            let p = entry.unwrap().path();
+        let mut files = Vec::new();
+        let mut dirs = vec![dir.clone()];
+        while let Some(d) = dirs.pop() {
+            for entry in fs::read_dir(&d).unwrap() {
+                let p = entry.unwrap().path();
+                if p.is_dir() {
+                    dirs.push(p);
+                } else {
+                    files.push(p);
+                }
+            }
+        }
+        for p in files {
             if p.extension().is_some_and(|e| e == "expect") {
                 continue;
             }
@@ -67,9 +78,17 @@ fn every_built_in_rule_has_firing_and_passing_fixtures() {
     }
 }
 
-/// A file name under which each kind's documented examples are recognised.
-fn example_name(kinds: &[Value]) -> &'static str {
-    match kinds[0].as_str().unwrap() {
+/// A file name under which each kind's documented examples are recognised; graph rules (no
+/// kinds) document LiteLLM configs or, when the example is JSON, OpenRouter requests.
+fn example_name(kinds: &[Value], example: &str) -> &'static str {
+    let Some(kind) = kinds.first() else {
+        return if example.trim_start().starts_with('{') {
+            "request.json"
+        } else {
+            "config.yaml"
+        };
+    };
+    match kind.as_str().unwrap() {
         "terraform" => "main.tf",
         "dotenv" => ".env",
         "portkey-config" => "portkey.json",
@@ -101,8 +120,8 @@ fn documented_examples_fire_and_pass_as_documented() {
         };
         let fires = section("Fires on", "Does not fire on");
         let passes = section("Does not fire on", "References");
-        let name = example_name(r["kinds"].as_array().unwrap());
         for (example, should_fire) in [(fires, true), (passes, false)] {
+            let name = example_name(r["kinds"].as_array().unwrap(), &example);
             let d = TempDir::new().unwrap();
             fs::write(d.path().join(name), &example).unwrap();
             let (_, out) = stdout(

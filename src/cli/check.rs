@@ -20,6 +20,10 @@ pub fn run(args: &CheckArgs) -> i32 {
         Ok(r) => r,
         Err(code) => return code,
     };
+    let registry = match super::load_registry(&args.source, args.format) {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
     for ids in [&args.select, &args.ignore] {
         if let Err(code) = super::check_rule_ids(&rules, ids) {
             return code;
@@ -34,6 +38,7 @@ pub fn run(args: &CheckArgs) -> i32 {
         max_file_size: args.max_file_size,
         threads: args.threads,
         rules,
+        registry,
         selection: Selection {
             select: args.select.clone(),
             ignore: args.ignore.clone(),

@@ -3,6 +3,7 @@
 //! configuration error.
 
 mod check;
+mod graph;
 mod kinds;
 mod rules;
 mod test_rules;
@@ -16,6 +17,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::engine::load;
 use crate::engine::ruleset::RuleSet;
+use crate::graph::registry::Registry;
 use crate::report::{self, OutputFormat, Report, Summary};
 
 pub const EXIT_OK: i32 = 0;
@@ -56,6 +58,27 @@ pub enum Command {
     Kinds(KindsArgs),
     /// Check rule fixtures: every `# expect: RULE` annotation must be found, exactly, and nothing else
     TestRules(TestRulesArgs),
+    /// Print the project's provider dependency graph: routes, deployments, fallbacks and their grades
+    Graph(GraphArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct GraphArgs {
+    /// Files or directories (default: the current directory)
+    #[arg(default_value = ".")]
+    pub paths: Vec<PathBuf>,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = GraphFormat::Json)]
+    pub format: GraphFormat,
+    #[command(flatten)]
+    pub source: RuleSource,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum GraphFormat {
+    Json,
+    Dot,
+    Mermaid,
 }
 
 /// Where rules come from, shared by every subcommand that evaluates them.
@@ -64,6 +87,10 @@ pub struct RuleSource {
     /// Also load the rule packs (.yaml/.yml/.json) in this directory or file (repeatable)
     #[arg(long = "rules", value_name = "DIR")]
     pub rules: Vec<PathBuf>,
+
+    /// Also load this vendor registry file; entries with an existing id replace it (repeatable)
+    #[arg(long = "registry", value_name = "FILE")]
+    pub registry: Vec<PathBuf>,
 }
 
 #[derive(Args, Debug)]
@@ -225,36 +252,46 @@ pub fn run() -> i32 {
         Command::Explain(args) => rules::explain(&args),
         Command::Kinds(args) => kinds::run(&args),
         Command::TestRules(args) => test_rules::run(&args),
+        Command::Graph(args) => graph::run(&args),
     }
+}
+
+/// Loads the vendor registry (built-in plus `--registry` files); problems are printed like
+/// rule-pack problems.
+pub fn load_registry(source: &RuleSource, format: OutputFormat) -> Result<Arc<Registry>, i32> {
+    Registry::load(&source.registry)
+        .map(Arc::new)
+        .map_err(|e| print_load_error(&e, format))
 }
 
 /// Loads the built-in and user rule packs. On failure the problems are printed (pointing into
 /// the packs) in `format`, and the caller should exit with [`EXIT_USAGE`].
 pub fn load_rules(source: &RuleSource, format: OutputFormat) -> Result<Arc<RuleSet>, i32> {
-    match load::load(&source.rules) {
-        Ok(set) => Ok(Arc::new(set)),
-        Err(e) => {
-            let mut summary = Summary::default();
-            summary.count(&e.diagnostics);
-            let r = Report {
-                diagnostics: &e.diagnostics,
-                show_summary: false,
-                sources: &e.sources,
-                summary,
-            };
-            let color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-                && std::io::stderr().is_terminal();
-            let mut err = std::io::stderr().lock();
-            let _ = writeln!(err, "error: invalid rule pack");
-            let _ = report::render(format, &r, color, &mut err);
-            Err(EXIT_USAGE)
-        }
-    }
+    load::load(&source.rules)
+        .map(Arc::new)
+        .map_err(|e| print_load_error(&e, format))
+}
+
+fn print_load_error(e: &load::LoadError, format: OutputFormat) -> i32 {
+    let mut summary = Summary::default();
+    summary.count(&e.diagnostics);
+    let r = Report {
+        diagnostics: &e.diagnostics,
+        show_summary: false,
+        sources: &e.sources,
+        summary,
+    };
+    let color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        && std::io::stderr().is_terminal();
+    let mut err = std::io::stderr().lock();
+    let _ = writeln!(err, "error: invalid rule pack or registry");
+    let _ = report::render(format, &r, color, &mut err);
+    EXIT_USAGE
 }
 
 /// Checks rule ids named on the command line; an unknown one is a usage error.
 pub fn check_rule_ids(set: &RuleSet, ids: &[String]) -> Result<(), i32> {
-    let known: Vec<&str> = set.rules.iter().map(|r| r.id.as_str()).collect();
+    let known: Vec<&str> = set.all_ids();
     for id in ids {
         if !known.contains(&id.as_str()) {
             let hint = load::did_you_mean(id, &known)

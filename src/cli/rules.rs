@@ -18,25 +18,62 @@ struct RuleOut<'a> {
     origin: &'a str,
 }
 
+/// A rule of either family as the registry shows it.
+struct Entry<'a> {
+    id: &'a str,
+    title: &'a str,
+    severity: &'a str,
+    kinds: Vec<String>,
+    tags: &'a [String],
+    origin: &'a str,
+    docs: &'a crate::engine::ruleset::Docs,
+}
+
+fn entries(set: &crate::engine::ruleset::RuleSet) -> Vec<Entry<'_>> {
+    let mut all: Vec<Entry> = set
+        .rules
+        .iter()
+        .map(|r| Entry {
+            id: &r.id,
+            title: &r.title,
+            severity: r.severity.name(),
+            kinds: r.kinds.clone(),
+            tags: &r.tags,
+            origin: &r.origin,
+            docs: &r.docs,
+        })
+        .chain(set.graph_rules.iter().map(|r| Entry {
+            id: &r.id,
+            title: &r.title,
+            severity: r.severity.name(),
+            kinds: Vec::new(),
+            tags: &r.tags,
+            origin: &r.origin,
+            docs: &r.docs,
+        }))
+        .collect();
+    all.sort_by(|a, b| a.id.cmp(b.id));
+    all
+}
+
 pub fn list(args: &RulesArgs) -> i32 {
     let set = match super::load_rules(&args.source, OutputFormat::Human) {
         Ok(s) => s,
         Err(code) => return code,
     };
-    let mut rules: Vec<_> = set.rules.iter().collect();
-    rules.sort_by(|a, b| a.id.cmp(&b.id));
+    let rules = entries(&set);
     let mut out = std::io::stdout().lock();
     let written = match args.format {
         TreeFormat::Json => {
             let list: Vec<RuleOut> = rules
                 .iter()
                 .map(|r| RuleOut {
-                    id: &r.id,
-                    title: &r.title,
-                    severity: r.severity.name(),
+                    id: r.id,
+                    title: r.title,
+                    severity: r.severity,
                     kinds: &r.kinds,
-                    tags: &r.tags,
-                    origin: &r.origin,
+                    tags: r.tags,
+                    origin: r.origin,
                 })
                 .collect();
             serde_json::to_writer_pretty(&mut out, &list)
@@ -46,13 +83,15 @@ pub fn list(args: &RulesArgs) -> i32 {
         TreeFormat::Text => (|| {
             let w = rules.iter().map(|r| r.id.len()).max().unwrap_or(0);
             for r in &rules {
+                let applies = if r.kinds.is_empty() {
+                    "project graph".to_string()
+                } else {
+                    r.kinds.join(", ")
+                };
                 writeln!(
                     out,
-                    "{:w$}  {:7}  {}  [{}]",
-                    r.id,
-                    r.severity.name(),
-                    r.title,
-                    r.kinds.join(", ")
+                    "{:w$}  {:7}  {}  [{applies}]",
+                    r.id, r.severity, r.title
                 )?;
             }
             writeln!(
@@ -73,8 +112,9 @@ pub fn explain(args: &ExplainArgs) -> i32 {
         Ok(s) => s,
         Err(code) => return code,
     };
-    let Some(r) = set.rule(&args.rule) else {
-        let known: Vec<&str> = set.rules.iter().map(|r| r.id.as_str()).collect();
+    let all = entries(&set);
+    let Some(r) = all.iter().find(|r| r.id == args.rule) else {
+        let known: Vec<&str> = all.iter().map(|r| r.id).collect();
         let hint = did_you_mean(&args.rule, &known)
             .map(|s| format!(" (did you mean `{s}`?)"))
             .unwrap_or_default();
@@ -94,6 +134,11 @@ pub fn explain(args: &ExplainArgs) -> i32 {
                 .map_or(k.clone(), |x| format!("{k} ({})", x.title))
         })
         .collect();
+    let applies = if kinds.is_empty() {
+        "the project's provider graph (routes, deployments and fallbacks of every file)".to_string()
+    } else {
+        kinds.join(", ")
+    };
     let indent = |t: &str| {
         t.lines()
             .map(|l| format!("    {l}"))
@@ -101,25 +146,25 @@ pub fn explain(args: &ExplainArgs) -> i32 {
             .join("\n")
     };
     let para = |t: &str| textwrap(t, 96);
+    let d = r.docs;
     let mut text = format!(
-        "{id}: {title}\n\nseverity: {sev}\napplies to: {kinds}\ntags: {tags}\ndefined in: {origin}\n\n\
+        "{id}: {title}\n\nseverity: {sev}\napplies to: {applies}\ntags: {tags}\ndefined in: {origin}\n\n\
          What it finds\n{what}\n\nWhy it matters\n{why}\n\nHow to fix it\n{fix}\n\n\
          Fires on\n{fires}\n\nDoes not fire on\n{passes}\n",
         id = r.id,
         title = r.title,
-        sev = r.severity.name(),
-        kinds = kinds.join(", "),
+        sev = r.severity,
         tags = if r.tags.is_empty() { "-".to_string() } else { r.tags.join(", ") },
         origin = r.origin,
-        what = para(&r.docs.what),
-        why = para(&r.docs.why),
-        fix = para(&r.docs.fix),
-        fires = indent(&r.docs.fires),
-        passes = indent(&r.docs.passes),
+        what = para(&d.what),
+        why = para(&d.why),
+        fix = para(&d.fix),
+        fires = indent(&d.fires),
+        passes = indent(&d.passes),
     );
-    if !r.docs.references.is_empty() {
+    if !d.references.is_empty() {
         text.push_str("\nReferences\n");
-        for l in &r.docs.references {
+        for l in &d.references {
             text.push_str(&format!("  {l}\n"));
         }
     }

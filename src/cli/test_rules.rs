@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 
 use super::{TestRulesArgs, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE};
 use crate::discover::{self, classify, Candidate};
+use crate::graph::{self, Graph};
 use crate::pipeline::{self, Settings};
 use crate::report::OutputFormat;
 
@@ -38,15 +39,54 @@ pub fn run(args: &TestRulesArgs) -> i32 {
             return EXIT_USAGE;
         }
     };
+    let registry = match super::load_registry(&args.source, OutputFormat::Human) {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
     let settings = Settings {
         rules: rules.clone(),
+        registry,
         ..Settings::default()
     };
-    let known: BTreeSet<&str> = rules.rules.iter().map(|r| r.id.as_str()).collect();
+    let known: BTreeSet<&str> = rules.all_ids().into_iter().collect();
     let mut out = std::io::stdout().lock();
     let (mut passed, mut failed) = (0usize, 0usize);
     let mut covered: BTreeSet<String> = BTreeSet::new();
-    for c in &found.files {
+    // First every file on its own; then graph rules per project: a subdirectory of a rule
+    // directory is one project (for cross-file fallbacks and environment files), any other
+    // fixture is a project by itself.
+    let mut reports: Vec<_> = found
+        .files
+        .iter()
+        .map(|c| pipeline::check_file(c, &settings))
+        .collect();
+    let project = |c: &Candidate| -> PathBuf {
+        let rel = c.path.strip_prefix(&args.dir).unwrap_or(&c.path);
+        let parts: Vec<_> = rel.components().collect();
+        if parts.len() > 2 {
+            args.dir
+                .join(parts[0].as_os_str())
+                .join(parts[1].as_os_str())
+        } else {
+            c.path.clone()
+        }
+    };
+    let mut projects: Vec<PathBuf> = found.files.iter().map(project).collect();
+    projects.sort();
+    projects.dedup();
+    for p in &projects {
+        let members: Vec<usize> = (0..found.files.len())
+            .filter(|&i| &project(&found.files[i]) == p)
+            .collect();
+        let facts: Vec<_> = members.iter().map(|&i| reports[i].facts.clone()).collect();
+        let g = Graph::build(&facts, &settings.registry);
+        for d in graph::rules::evaluate(&g, &settings.rules, &settings.selection) {
+            if let Some(&i) = members.iter().find(|&&i| reports[i].display == d.path) {
+                reports[i].diagnostics.push(d);
+            }
+        }
+    }
+    for (c, report) in found.files.iter().zip(&reports) {
         let (expect, problems) = expectations(c, &known);
         let dir_rule = rule_dir(&args.dir, &c.path, &known);
         let mut scope: BTreeSet<String> = expect.iter().map(|e| e.2.clone()).collect();
@@ -54,7 +94,6 @@ pub fn run(args: &TestRulesArgs) -> i32 {
         if scope.is_empty() {
             continue;
         }
-        let report = pipeline::check_file(c, &settings);
         let mut errors = problems;
         let mut actual: Expect = BTreeSet::new();
         for d in &report.diagnostics {

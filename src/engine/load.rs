@@ -15,7 +15,10 @@ use serde_json::{Map as JsonMap, Value as Json};
 
 use super::path::Path;
 use super::predicate::{Bounds, Check, Cmp, Extractor, Predicate, Scalar, Test, TypeName};
-use super::ruleset::{Docs, Kind, Part, Rule, RuleSet};
+use super::ruleset::{
+    Docs, EnvSpec, FallbackSpec, Field, GraphCheck, GraphRule, Kind, Ordered, OwnerKind, Part,
+    Role, RouteSpec, Rule, RuleSet,
+};
 use crate::diag::{Diagnostic, Severity};
 use crate::discover::display_path;
 use crate::model::{Doc, NodeId, Value};
@@ -33,14 +36,17 @@ const SCHEMA: &str = include_str!("../../schemas/rule.schema.json");
 
 fn validator() -> Result<&'static jsonschema::Validator, String> {
     static V: OnceLock<Result<jsonschema::Validator, String>> = OnceLock::new();
-    V.get_or_init(|| {
-        let schema: Json = serde_json::from_str(SCHEMA).map_err(|e| e.to_string())?;
-        jsonschema::options()
-            .build(&schema)
-            .map_err(|e| e.to_string())
-    })
-    .as_ref()
-    .map_err(Clone::clone)
+    V.get_or_init(|| compile_schema(SCHEMA))
+        .as_ref()
+        .map_err(Clone::clone)
+}
+
+/// Compiles one of hedge's bundled schemas (they have no remote references).
+pub(crate) fn compile_schema(text: &str) -> Result<jsonschema::Validator, String> {
+    let schema: Json = serde_json::from_str(text).map_err(|e| e.to_string())?;
+    jsonschema::options()
+        .build(&schema)
+        .map_err(|e| e.to_string())
 }
 
 pub fn compile_regex(pattern: &str) -> Result<Regex, String> {
@@ -122,78 +128,109 @@ struct Loader {
     files: HashMap<Arc<str>, SourceFile>,
 }
 
-/// A pack being read: its file and, for every JSON pointer, the spans of the key (if any) and
-/// the value.
-struct Pack<'a> {
-    name: Arc<str>,
-    file: &'a SourceFile,
-    spans: HashMap<String, (Option<Span>, Span)>,
+/// A data file (rule pack, registry...) being read: its file and, for every JSON pointer, the
+/// spans of the key (if any) and the value, so any later error can point into it.
+pub(crate) struct Pack {
+    pub name: Arc<str>,
+    pub file: SourceFile,
+    pub spans: HashMap<String, (Option<Span>, Span)>,
+    /// Diagnostic id for problems in this file.
+    pub code: &'static str,
 }
 
-impl Pack<'_> {
-    fn value_span(&self, pointer: &str) -> Span {
+impl Pack {
+    pub fn value_span(&self, pointer: &str) -> Span {
         self.spans.get(pointer).map_or(Span::new(0, 0), |s| s.1)
     }
 
-    fn key_span(&self, pointer: &str) -> Span {
+    pub fn key_span(&self, pointer: &str) -> Span {
         self.spans
             .get(pointer)
             .map_or(Span::new(0, 0), |s| s.0.unwrap_or(s.1))
     }
 
-    fn error(&self, span: Span, message: impl Into<String>) -> Diagnostic {
-        Diagnostic::new(INVALID_RULE_PACK, Severity::Error, &self.name, message).at(self.file, span)
+    pub fn error(&self, span: Span, message: impl Into<String>) -> Diagnostic {
+        Diagnostic::new(self.code, Severity::Error, &self.name, message).at(&self.file, span)
+    }
+}
+
+/// Reads a YAML (or, by name, JSON) data file through hedge's parser and validates it against
+/// `validator`; every problem comes back as a diagnostic pointing into the file.
+pub(crate) fn read_pack(
+    name: Arc<str>,
+    text: &str,
+    validator: Result<&jsonschema::Validator, String>,
+    code: &'static str,
+) -> Result<(Pack, Json), Vec<Diagnostic>> {
+    let file = SourceFile::new(PathBuf::from(&*name), text.to_string(), Encoding::Utf8);
+    let format = if name.ends_with(".json") {
+        Format::Json
+    } else {
+        Format::Yaml
+    };
+    let parsed = parse::parse(format, &file);
+    if !parsed.errors.is_empty() {
+        return Err(parsed
+            .errors
+            .iter()
+            .map(|e| {
+                Diagnostic::new(
+                    code,
+                    Severity::Error,
+                    &name,
+                    format!("invalid {}: {}", format.name(), e.message),
+                )
+                .at(&file, e.span)
+            })
+            .collect());
+    }
+    let Some(root) = parsed
+        .docs
+        .first()
+        .and_then(|d| d.root())
+        .filter(|_| parsed.docs.len() == 1)
+    else {
+        return Err(vec![Diagnostic::new(
+            code,
+            Severity::Error,
+            &name,
+            "expected exactly one YAML document",
+        )]);
+    };
+    let mut spans = HashMap::new();
+    let json = to_json(&parsed.docs[0], root, &mut spans);
+    let pack = Pack {
+        name,
+        file,
+        spans,
+        code,
+    };
+    let errors = match validator {
+        Ok(v) => schema_errors(&pack, &json, v),
+        Err(e) => vec![Diagnostic::new(
+            code,
+            Severity::Error,
+            &pack.name,
+            format!("internal error, please report: a bundled schema does not compile: {e}"),
+        )],
+    };
+    if errors.is_empty() {
+        Ok((pack, json))
+    } else {
+        Err(errors)
     }
 }
 
 impl Loader {
     fn add(&mut self, name: Arc<str>, text: Arc<str>) {
         self.set.sources.insert(name.clone(), text.clone());
-        let file = SourceFile::new(PathBuf::from(&*name), text.to_string(), Encoding::Utf8);
-        let format = if name.ends_with(".json") {
-            Format::Json
-        } else {
-            Format::Yaml
-        };
-        let parsed = parse::parse(format, &file);
-        if !parsed.errors.is_empty() {
-            for e in &parsed.errors {
-                self.diags.push(
-                    Diagnostic::new(
-                        INVALID_RULE_PACK,
-                        Severity::Error,
-                        &name,
-                        format!("invalid {}: {}", format.name(), e.message),
-                    )
-                    .at(&file, e.span),
-                );
+        match read_pack(name.clone(), &text, validator(), INVALID_RULE_PACK) {
+            Err(errors) => self.diags.extend(errors),
+            Ok((pack, json)) => {
+                self.compile(&pack, &json);
+                self.files.insert(name, pack.file);
             }
-            return;
         }
-        let [doc] = parsed.docs.as_slice() else {
-            self.diags.push(Diagnostic::new(
-                INVALID_RULE_PACK,
-                Severity::Error,
-                &name,
-                "a rule pack is exactly one YAML document",
-            ));
-            return;
-        };
-        let Some(root) = doc.root() else { return };
-        let mut spans = HashMap::new();
-        let json = to_json(doc, root, &mut spans);
-        let pack = Pack {
-            name: name.clone(),
-            file: &file,
-            spans,
-        };
-        let errors = schema_errors(&pack, &json);
-        if !errors.is_empty() {
-            self.diags.extend(errors);
-        } else {
-            self.compile(&pack, &json);
-        }
-        self.files.insert(name, file);
     }
 
     fn finish(mut self) -> Result<RuleSet, LoadError> {
@@ -228,7 +265,7 @@ impl Loader {
         }
     }
 
-    fn compile(&mut self, pack: &Pack<'_>, json: &Json) {
+    fn compile(&mut self, pack: &Pack, json: &Json) {
         if let Some(kinds) = json.get("kinds").and_then(Json::as_array) {
             for (i, k) in kinds.iter().enumerate() {
                 let ptr = format!("/kinds/{i}");
@@ -248,6 +285,58 @@ impl Loader {
                         .insert(kind.id.clone(), (pack.name.clone(), site));
                     self.set.kinds.push(kind);
                 }
+            }
+        }
+        for (i, r) in json
+            .get("routes")
+            .and_then(Json::as_array)
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
+            if let Some(spec) = self.route_spec(pack, &format!("/routes/{i}"), r) {
+                self.set.routes.push(spec);
+            }
+        }
+        for (i, e) in json
+            .get("env")
+            .and_then(Json::as_array)
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
+            let ptr = format!("/env/{i}");
+            let kinds = self.kind_list(pack, &ptr, e);
+            let given = self.paths(pack, &format!("{ptr}/given"), e.get("given"));
+            let name = self.field(pack, &format!("{ptr}/name"), e.get("name"));
+            let value = self.field(pack, &format!("{ptr}/value"), e.get("value"));
+            if let (Some(given), Some(name), Some(value)) = (given, name, value) {
+                self.set.env.push(EnvSpec {
+                    kinds,
+                    given,
+                    name,
+                    value,
+                });
+            }
+        }
+        for (i, g) in json
+            .get("graph_rules")
+            .and_then(Json::as_array)
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
+            let ptr = format!("/graph_rules/{i}");
+            if let Some(rule) = graph_rule(pack, g) {
+                let site = pack.value_span(&format!("{ptr}/id"));
+                if self.rule_sites.contains_key(&rule.id) {
+                    self.diags
+                        .push(pack.error(site, format!("rule id `{}` is declared twice", rule.id)));
+                    continue;
+                }
+                self.rule_sites
+                    .insert(rule.id.clone(), (pack.name.clone(), site));
+                self.set.graph_rules.push(rule);
             }
         }
         if let Some(rules) = json.get("rules").and_then(Json::as_array) {
@@ -272,7 +361,122 @@ impl Loader {
         }
     }
 
-    fn kind(&mut self, pack: &Pack<'_>, ptr: &str, k: &Json) -> Option<Kind> {
+    /// The `kinds` of an entry, each recorded for the unknown-kind check.
+    fn kind_list(&mut self, pack: &Pack, ptr: &str, v: &Json) -> Vec<String> {
+        let kinds: Vec<String> = v
+            .get("kinds")
+            .and_then(Json::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(|k| k.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default();
+        for (i, k) in kinds.iter().enumerate() {
+            self.kind_refs.push((
+                k.clone(),
+                pack.name.clone(),
+                pack.value_span(&format!("{ptr}/kinds/{i}")),
+            ));
+        }
+        kinds
+    }
+
+    /// A path or list of paths.
+    fn paths(&mut self, pack: &Pack, ptr: &str, v: Option<&Json>) -> Option<Vec<Path>> {
+        match v {
+            None => Some(Vec::new()),
+            Some(Json::String(p)) => Some(vec![self.path(pack, ptr, p)?]),
+            Some(Json::Array(ps)) => {
+                let mut out = Vec::new();
+                for (i, p) in ps.iter().enumerate() {
+                    out.push(self.path(pack, &format!("{ptr}/{i}"), p.as_str()?)?);
+                }
+                Some(out)
+            }
+            Some(_) => None,
+        }
+    }
+
+    fn field(&mut self, pack: &Pack, ptr: &str, v: Option<&Json>) -> Option<Option<Field>> {
+        let Some(v) = v else { return Some(None) };
+        if let Some(obj) = v.as_object() {
+            let paths = self.paths(pack, &format!("{ptr}/path"), obj.get("path"))?;
+            let of = match obj.get("of").and_then(Json::as_str) {
+                Some(r) => Some(self.regex(pack, &format!("{ptr}/of"), r)?),
+                None => None,
+            };
+            return Some(Some(Field {
+                paths,
+                of,
+                default: obj
+                    .get("default")
+                    .and_then(Json::as_str)
+                    .map(str::to_string),
+                value: obj.get("value").and_then(Json::as_str).map(str::to_string),
+            }));
+        }
+        Some(Some(Field {
+            paths: self.paths(pack, ptr, Some(v))?,
+            ..Field::default()
+        }))
+    }
+
+    fn route_spec(&mut self, pack: &Pack, ptr: &str, r: &Json) -> Option<RouteSpec> {
+        let kinds = self.kind_list(pack, ptr, r);
+        let f = |this: &mut Self, key: &str| this.field(pack, &format!("{ptr}/{key}"), r.get(key));
+        let ordered = match r.get("ordered") {
+            None => Ordered::Always(false),
+            Some(Json::Bool(b)) => Ordered::Always(*b),
+            Some(p) => Ordered::When(self.predicate(pack, &format!("{ptr}/ordered"), p)?),
+        };
+        let mut fallbacks = Vec::new();
+        for (i, fb) in r
+            .get("fallbacks")
+            .and_then(Json::as_array)
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
+            let fp = format!("{ptr}/fallbacks/{i}");
+            let role = match fb.get("role").and_then(Json::as_str) {
+                Some("context-window") => Role::ContextWindow,
+                Some("content-policy") => Role::ContentPolicy,
+                _ => Role::Outage,
+            };
+            fallbacks.push(FallbackSpec {
+                given: self.paths(pack, &format!("{fp}/given"), fb.get("given"))?,
+                from: self.field(pack, &format!("{fp}/from"), fb.get("from"))?,
+                to: self.paths(pack, &format!("{fp}/to"), fb.get("to"))?,
+                role,
+            });
+        }
+        Some(RouteSpec {
+            id: r.get("id")?.as_str()?.to_string(),
+            kinds,
+            given: self.paths(pack, &format!("{ptr}/given"), r.get("given"))?,
+            route: f(self, "route")?,
+            ordered,
+            weight: f(self, "weight")?,
+            deployments: self.paths(pack, &format!("{ptr}/deployments"), r.get("deployments"))?,
+            namespace: r
+                .get("namespace")
+                .and_then(Json::as_str)
+                .map(str::to_string),
+            provider: f(self, "provider")?,
+            operator: f(self, "operator")?,
+            model: f(self, "model")?,
+            base_model: f(self, "base_model")?,
+            endpoint: f(self, "endpoint")?,
+            region: f(self, "region")?,
+            rpm: f(self, "rpm")?,
+            tpm: f(self, "tpm")?,
+            fallbacks,
+            origin: pack.name.clone(),
+        })
+    }
+
+    fn kind(&mut self, pack: &Pack, ptr: &str, k: &Json) -> Option<Kind> {
         let s = |key: &str| k.get(key).and_then(Json::as_str).map(str::to_string);
         let formats = k
             .get("formats")?
@@ -323,7 +527,7 @@ impl Loader {
         })
     }
 
-    fn rule(&mut self, pack: &Pack<'_>, ptr: &str, r: &Json) -> Option<Rule> {
+    fn rule(&mut self, pack: &Pack, ptr: &str, r: &Json) -> Option<Rule> {
         let s = |key: &str| r.get(key).and_then(Json::as_str).map(str::to_string);
         let id = s("id")?;
         let severity = match r.get("severity")?.as_str()? {
@@ -423,7 +627,7 @@ impl Loader {
     }
 
     /// Compiles a path; an error points at the offending character inside the rule file.
-    fn path(&mut self, pack: &Pack<'_>, ptr: &str, src: &str) -> Option<Path> {
+    fn path(&mut self, pack: &Pack, ptr: &str, src: &str) -> Option<Path> {
         match Path::parse(src) {
             Ok(p) => Some(p),
             Err(e) => {
@@ -435,7 +639,7 @@ impl Loader {
         }
     }
 
-    fn regex(&mut self, pack: &Pack<'_>, ptr: &str, src: &str) -> Option<Regex> {
+    fn regex(&mut self, pack: &Pack, ptr: &str, src: &str) -> Option<Regex> {
         match compile_regex(src) {
             Ok(r) => Some(r),
             Err(e) => {
@@ -458,7 +662,7 @@ impl Loader {
         }
     }
 
-    fn template(&mut self, pack: &Pack<'_>, ptr: &str, src: &str) -> Option<Vec<Part>> {
+    fn template(&mut self, pack: &Pack, ptr: &str, src: &str) -> Option<Vec<Part>> {
         let mut parts = Vec::new();
         let mut rest = src;
         let mut offset = 0;
@@ -502,7 +706,7 @@ impl Loader {
         Some(parts)
     }
 
-    fn predicate(&mut self, pack: &Pack<'_>, ptr: &str, v: &Json) -> Option<Predicate> {
+    fn predicate(&mut self, pack: &Pack, ptr: &str, v: &Json) -> Option<Predicate> {
         let obj = v.as_object()?;
         if let Some(items) = obj.get("all").and_then(Json::as_array) {
             let mut out = Vec::new();
@@ -544,7 +748,7 @@ impl Loader {
         }))
     }
 
-    fn check(&mut self, pack: &Pack<'_>, ptr: &str, obj: &JsonMap<String, Json>) -> Option<Check> {
+    fn check(&mut self, pack: &Pack, ptr: &str, obj: &JsonMap<String, Json>) -> Option<Check> {
         if let Some(b) = obj.get("exists").and_then(Json::as_bool) {
             return Some(Check::Exists(b));
         }
@@ -616,6 +820,60 @@ impl Loader {
     }
 }
 
+fn graph_rule(pack: &Pack, g: &Json) -> Option<GraphRule> {
+    let s = |key: &str| g.get(key).and_then(Json::as_str).map(str::to_string);
+    let d = g.get("docs")?;
+    let ds = |key: &str| {
+        d.get(key)
+            .and_then(Json::as_str)
+            .unwrap_or_default()
+            .trim_end()
+            .to_string()
+    };
+    Some(GraphRule {
+        id: s("id")?,
+        title: s("title")?,
+        severity: match s("severity")?.as_str() {
+            "error" => Severity::Error,
+            "warning" => Severity::Warning,
+            _ => Severity::Info,
+        },
+        tags: g
+            .get("tags")
+            .and_then(Json::as_array)
+            .map(|t| {
+                t.iter()
+                    .filter_map(|x| x.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default(),
+        check: match s("check")?.as_str() {
+            "route-without-fallback" => GraphCheck::RouteWithoutFallback,
+            "fallback-not-independent" => GraphCheck::FallbackNotIndependent,
+            "fallback-target-missing" => GraphCheck::FallbackTargetMissing,
+            _ => GraphCheck::Concentration,
+        },
+        min_grade: s("min_grade"),
+        by: match s("by").as_deref() {
+            Some("cloud") => OwnerKind::Cloud,
+            Some("operator") => OwnerKind::Operator,
+            Some("aggregator") => OwnerKind::Aggregator,
+            _ => OwnerKind::Parent,
+        },
+        threshold: g.get("threshold").and_then(Json::as_f64).unwrap_or(1.0),
+        min_routes: g.get("min_routes").and_then(Json::as_u64).unwrap_or(2) as usize,
+        docs: Docs {
+            what: ds("what"),
+            why: ds("why"),
+            fix: ds("fix"),
+            fires: ds("fires"),
+            passes: ds("passes"),
+            references: Vec::new(),
+        },
+        origin: pack.name.clone(),
+    })
+}
+
 fn bounds(v: &Json) -> Bounds {
     [
         ("equals", Cmp::Eq),
@@ -631,7 +889,7 @@ fn bounds(v: &Json) -> Bounds {
 
 /// The span of character `offset` of a string value in the rule file: exact for plain and
 /// quoted scalars without escapes, which is what paths and regexes almost always are.
-fn inner_span(pack: &Pack<'_>, ptr: &str, offset: usize) -> Span {
+fn inner_span(pack: &Pack, ptr: &str, offset: usize) -> Span {
     let outer = pack.value_span(ptr);
     let raw = &pack.file.text[outer.range()];
     let quote = usize::from(raw.starts_with(['"', '\'']));
@@ -644,18 +902,7 @@ fn inner_span(pack: &Pack<'_>, ptr: &str, offset: usize) -> Span {
     parse::point_in(&pack.file.text, start + at, outer)
 }
 
-fn schema_errors(pack: &Pack<'_>, json: &Json) -> Vec<Diagnostic> {
-    let v = match validator() {
-        Ok(v) => v,
-        Err(e) => {
-            return vec![Diagnostic::new(
-                INVALID_RULE_PACK,
-                Severity::Error,
-                &pack.name,
-                format!("internal error, please report: the rule schema does not compile: {e}"),
-            )]
-        }
-    };
+fn schema_errors(pack: &Pack, json: &Json, v: &jsonschema::Validator) -> Vec<Diagnostic> {
     let mut out: Vec<Diagnostic> = Vec::new();
     let mut seen = Vec::new();
     for e in v.iter_errors(json) {

@@ -65,6 +65,9 @@ pub struct Rule {
 pub struct RuleSet {
     pub kinds: Vec<Kind>,
     pub rules: Vec<Rule>,
+    pub routes: Vec<RouteSpec>,
+    pub env: Vec<EnvSpec>,
+    pub graph_rules: Vec<GraphRule>,
     /// Text of every loaded pack by name, for diagnostics that point into them.
     pub sources: BTreeMap<Arc<str>, Arc<str>>,
 }
@@ -72,6 +75,19 @@ pub struct RuleSet {
 impl RuleSet {
     pub fn rule(&self, id: &str) -> Option<&Rule> {
         self.rules.iter().find(|r| r.id == id)
+    }
+
+    pub fn graph_rule(&self, id: &str) -> Option<&GraphRule> {
+        self.graph_rules.iter().find(|r| r.id == id)
+    }
+
+    /// Every rule id, per-document and graph rules alike.
+    pub fn all_ids(&self) -> Vec<&str> {
+        self.rules
+            .iter()
+            .map(|r| r.id.as_str())
+            .chain(self.graph_rules.iter().map(|r| r.id.as_str()))
+            .collect()
     }
 }
 
@@ -87,4 +103,111 @@ impl Selection {
         (self.select.is_empty() || self.select.iter().any(|s| s == id))
             && !self.ignore.iter().any(|s| s == id)
     }
+}
+
+/// A value read from a document (see `field` in the rule schema).
+#[derive(Debug, Default)]
+pub struct Field {
+    /// Tried in order; the first that selects something gives the value.
+    pub paths: Vec<Path>,
+    pub of: Option<regex::Regex>,
+    pub default: Option<String>,
+    /// A constant.
+    pub value: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Role {
+    Outage,
+    ContextWindow,
+    ContentPolicy,
+}
+
+impl Role {
+    pub fn name(self) -> &'static str {
+        match self {
+            Role::Outage => "outage",
+            Role::ContextWindow => "context-window",
+            Role::ContentPolicy => "content-policy",
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct FallbackSpec {
+    pub given: Vec<Path>,
+    pub from: Option<Field>,
+    pub to: Vec<Path>,
+    pub role: Role,
+}
+
+#[derive(Debug)]
+pub enum Ordered {
+    Always(bool),
+    When(Predicate),
+}
+
+/// A dependency extractor: how documents of some kinds become routes, deployments and
+/// fallbacks in the provider graph.
+#[derive(Debug)]
+pub struct RouteSpec {
+    pub id: String,
+    pub kinds: Vec<String>,
+    pub given: Vec<Path>,
+    pub route: Option<Field>,
+    pub ordered: Ordered,
+    pub weight: Option<Field>,
+    pub deployments: Vec<Path>,
+    pub namespace: Option<String>,
+    pub provider: Option<Field>,
+    pub operator: Option<Field>,
+    pub model: Option<Field>,
+    pub base_model: Option<Field>,
+    pub endpoint: Option<Field>,
+    pub region: Option<Field>,
+    pub rpm: Option<Field>,
+    pub tpm: Option<Field>,
+    pub fallbacks: Vec<FallbackSpec>,
+    pub origin: Arc<str>,
+}
+
+#[derive(Debug)]
+pub struct EnvSpec {
+    pub kinds: Vec<String>,
+    pub given: Vec<Path>,
+    pub name: Option<Field>,
+    pub value: Option<Field>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum GraphCheck {
+    RouteWithoutFallback,
+    FallbackNotIndependent,
+    FallbackTargetMissing,
+    Concentration,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OwnerKind {
+    Parent,
+    Cloud,
+    Operator,
+    Aggregator,
+}
+
+#[derive(Debug)]
+pub struct GraphRule {
+    pub id: String,
+    pub title: String,
+    pub severity: Severity,
+    pub tags: Vec<String>,
+    pub check: GraphCheck,
+    pub min_grade: Option<String>,
+    pub by: OwnerKind,
+    pub threshold: f64,
+    pub min_routes: usize,
+    pub docs: Docs,
+    pub origin: Arc<str>,
 }

@@ -1,0 +1,356 @@
+//! Facts: what one file says about the project's dependencies, extracted in the worker that
+//! parsed it by the `routes` and `env` extractors of the rule packs. Facts carry resolved
+//! locations, so the file's tree can be dropped as soon as they exist.
+
+use std::sync::Arc;
+
+use crate::diag::Location;
+use crate::engine::eval::kinds_of;
+use crate::engine::predicate::{key_of, text, Ctx, Tri};
+use crate::engine::ruleset::{Field, Ordered, Role, RouteSpec, RuleSet};
+use crate::model::{Doc, NodeId, Value};
+use crate::parse::Format;
+use crate::source::SourceFile;
+
+/// A value read from a document, with where it was written.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Val {
+    pub text: String,
+    /// An expression (HCL) whose value is unknown until run time.
+    pub unknown: bool,
+    pub loc: Location,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct DeploymentFact {
+    pub namespace: Option<String>,
+    pub provider: Option<Val>,
+    pub operator: Option<Val>,
+    pub model: Option<Val>,
+    pub base_model: Option<Val>,
+    pub endpoint: Option<Val>,
+    pub region: Option<Val>,
+    pub rpm: Option<Val>,
+    pub tpm: Option<Val>,
+    pub loc: Option<Location>,
+}
+
+#[derive(Debug, Clone)]
+pub struct MemberFact {
+    pub weight: Option<f64>,
+    pub loc: Location,
+    pub deployments: Vec<DeploymentFact>,
+}
+
+#[derive(Debug, Clone)]
+pub struct RouteFact {
+    /// The extractor that found it (routes of different extractors never merge).
+    pub extractor: String,
+    pub name: String,
+    pub ordered: bool,
+    /// Where the route is named (its first member's name, or the first member).
+    pub loc: Location,
+    pub members: Vec<MemberFact>,
+}
+
+#[derive(Debug, Clone)]
+pub struct FallbackFact {
+    pub extractor: String,
+    /// `None`: every route of the file.
+    pub from: Option<Val>,
+    pub to: Val,
+    pub role: Role,
+}
+
+#[derive(Debug, Clone)]
+pub struct EnvFact {
+    pub name: String,
+    pub value: String,
+    pub loc: Location,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct FileFacts {
+    pub routes: Vec<RouteFact>,
+    pub fallbacks: Vec<FallbackFact>,
+    pub env: Vec<EnvFact>,
+}
+
+impl FileFacts {
+    pub fn is_empty(&self) -> bool {
+        self.routes.is_empty() && self.fallbacks.is_empty() && self.env.is_empty()
+    }
+}
+
+struct Cx<'a> {
+    file: &'a SourceFile,
+    path: &'a Arc<str>,
+    doc: &'a Doc,
+    root: NodeId,
+}
+
+impl Cx<'_> {
+    fn loc(&self, n: NodeId) -> Location {
+        Location::new(self.file, self.path, self.doc.span(n))
+    }
+
+    fn val(&self, n: NodeId) -> Option<Val> {
+        let r = self.doc.resolve(n);
+        let unknown = matches!(self.doc.value(r), Value::Expr(_));
+        let text = if unknown {
+            self.file.text[self.doc.span(r).range()].to_string()
+        } else {
+            text(self.doc, r)?
+        };
+        Some(Val {
+            text,
+            unknown,
+            loc: self.loc(n),
+        })
+    }
+
+    /// Reads a field from `focus`.
+    fn field(&self, field: &Field, focus: NodeId) -> Option<Val> {
+        if let Some(v) = &field.value {
+            return Some(Val {
+                text: v.clone(),
+                unknown: false,
+                loc: self.loc(focus),
+            });
+        }
+        for p in &field.paths {
+            for n in p.select(self.doc, self.root, focus) {
+                let Some(mut v) = self.val(n) else { continue };
+                if let (Some(re), false) = (&field.of, v.unknown) {
+                    match re
+                        .captures(&v.text)
+                        .and_then(|c| c.get(1).or_else(|| c.get(0)))
+                    {
+                        Some(m) => v.text = m.as_str().to_string(),
+                        None => continue,
+                    }
+                }
+                return Some(v);
+            }
+        }
+        field.default.as_ref().map(|d| Val {
+            text: d.clone(),
+            unknown: false,
+            loc: self.loc(focus),
+        })
+    }
+
+    fn opt(&self, field: &Option<Field>, focus: NodeId) -> Option<Val> {
+        field.as_ref().and_then(|f| self.field(f, focus))
+    }
+}
+
+/// Extracts every fact the rule set's extractors find in a file's documents.
+pub fn extract(
+    set: &RuleSet,
+    file: &SourceFile,
+    path: &Arc<str>,
+    format: Format,
+    docs: &[Doc],
+) -> FileFacts {
+    let mut out = FileFacts::default();
+    if set.routes.is_empty() && set.env.is_empty() {
+        return out;
+    }
+    for doc in docs {
+        let Some(root) = doc.root() else { continue };
+        let kinds: Vec<&str> = kinds_of(set, path, format, doc)
+            .into_iter()
+            .map(|i| set.kinds[i].id.as_str())
+            .collect();
+        if kinds.is_empty() {
+            continue;
+        }
+        let cx = Cx {
+            file,
+            path,
+            doc,
+            root,
+        };
+        for spec in set
+            .routes
+            .iter()
+            .filter(|s| s.kinds.iter().any(|k| kinds.contains(&k.as_str())))
+        {
+            routes(&cx, spec, &mut out);
+        }
+        for spec in set
+            .env
+            .iter()
+            .filter(|s| s.kinds.iter().any(|k| kinds.contains(&k.as_str())))
+        {
+            for p in &spec.given {
+                for n in p.select(doc, root, root) {
+                    match (&spec.name, &spec.value) {
+                        (Some(nf), vf) => {
+                            let name = cx.field(nf, n);
+                            let value = match vf {
+                                Some(vf) => cx.field(vf, n),
+                                None => cx.val(n),
+                            };
+                            if let (Some(name), Some(value)) = (name, value) {
+                                out.env.push(EnvFact {
+                                    name: name.text,
+                                    value: value.text,
+                                    loc: value.loc,
+                                });
+                            }
+                        }
+                        (None, _) => env(&cx, n, &mut out.env),
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+fn env(cx: &Cx<'_>, n: NodeId, out: &mut Vec<EnvFact>) {
+    let Some(value) = text(cx.doc, n) else { return };
+    match key_of(cx.doc, n).and_then(|k| text(cx.doc, k)) {
+        Some(name) => out.push(EnvFact {
+            name,
+            value,
+            loc: cx.loc(n),
+        }),
+        None => {
+            // compose list form: `NAME=value`
+            if let Some((name, v)) = value.split_once('=') {
+                out.push(EnvFact {
+                    name: name.trim().to_string(),
+                    value: v.to_string(),
+                    loc: cx.loc(n),
+                });
+            }
+        }
+    }
+}
+
+fn routes(cx: &Cx<'_>, spec: &RouteSpec, out: &mut FileFacts) {
+    let ordered = match &spec.ordered {
+        Ordered::Always(b) => *b,
+        Ordered::When(p) => {
+            p.eval(
+                &Ctx {
+                    doc: cx.doc,
+                    root: cx.root,
+                },
+                cx.root,
+            )
+            .tri == Tri::True
+        }
+    };
+    let first_route = out.routes.len();
+    for g in &spec.given {
+        for member in g.select(cx.doc, cx.root, cx.root) {
+            let name = cx.opt(&spec.route, member);
+            let deployment_nodes: Vec<NodeId> = if spec.deployments.is_empty() {
+                vec![member]
+            } else {
+                let mut v = Vec::new();
+                for p in &spec.deployments {
+                    for n in p.select(cx.doc, cx.root, member) {
+                        if !v.contains(&n) {
+                            v.push(n);
+                        }
+                    }
+                }
+                v
+            };
+            let deployments = deployment_nodes
+                .into_iter()
+                .map(|d| DeploymentFact {
+                    namespace: spec.namespace.clone(),
+                    provider: cx.opt(&spec.provider, d),
+                    operator: cx.opt(&spec.operator, d),
+                    model: cx.opt(&spec.model, d),
+                    base_model: cx.opt(&spec.base_model, d),
+                    endpoint: cx.opt(&spec.endpoint, d),
+                    region: cx.opt(&spec.region, d),
+                    rpm: cx.opt(&spec.rpm, d),
+                    tpm: cx.opt(&spec.tpm, d),
+                    loc: Some(cx.loc(d)),
+                })
+                .collect();
+            let weight = cx
+                .opt(&spec.weight, member)
+                .and_then(|w| w.text.parse::<f64>().ok());
+            let member_loc = first_line_loc(cx, member);
+            let m = MemberFact {
+                weight,
+                loc: member_loc.clone(),
+                deployments,
+            };
+            let route_name = name.as_ref().map_or(spec.id.clone(), |n| n.text.clone());
+            match out.routes[first_route..]
+                .iter_mut()
+                .find(|r| r.extractor == spec.id && r.name == route_name)
+            {
+                Some(r) => r.members.push(m),
+                None => out.routes.push(RouteFact {
+                    extractor: spec.id.clone(),
+                    name: route_name,
+                    ordered,
+                    loc: name.map_or(member_loc, |n| n.loc),
+                    members: vec![m],
+                }),
+            }
+        }
+    }
+    for r in &mut out.routes[first_route..] {
+        if r.ordered && r.members.iter().any(|m| m.weight.is_some()) {
+            // priority tiers: the highest weight is tried first; ties keep document order
+            r.members.sort_by(|a, b| {
+                b.weight
+                    .unwrap_or(0.0)
+                    .partial_cmp(&a.weight.unwrap_or(0.0))
+                    .unwrap_or(std::cmp::Ordering::Equal)
+            });
+        }
+    }
+    for fb in &spec.fallbacks {
+        for g in &fb.given {
+            for decl in g.select(cx.doc, cx.root, cx.root) {
+                let from = match &fb.from {
+                    Some(f) if f.value.as_deref() == Some("*") => None,
+                    Some(f) => match cx.field(f, decl) {
+                        Some(v) => Some(v),
+                        None => continue,
+                    },
+                    None => None,
+                };
+                for p in &fb.to {
+                    for t in p.select(cx.doc, cx.root, decl) {
+                        if let Some(to) = cx.val(t) {
+                            out.fallbacks.push(FallbackFact {
+                                extractor: spec.id.clone(),
+                                from: from.clone(),
+                                to,
+                                role: fb.role,
+                            });
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A member's location: its first line (a whole multi-line mapping helps nobody).
+fn first_line_loc(cx: &Cx<'_>, n: NodeId) -> Location {
+    let span = cx.doc.span(n);
+    let t = &cx.file.text[span.range()];
+    let end = t
+        .find(['\n', '\r'])
+        .map_or(span.end as usize, |i| span.start as usize + i);
+    Location::new(
+        cx.file,
+        cx.path,
+        crate::source::Span::new(span.start as usize, end),
+    )
+}

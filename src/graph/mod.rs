@@ -1,0 +1,358 @@
+//! The provider dependency graph: routes, the deployments behind them, fallback edges between
+//! them, each deployment placed in its failure domains (operator, model family, cloud, region,
+//! parent company) by the vendor registry. Built once per run from every file's facts, after the
+//! per-file stage, because fallbacks and environment variables reach across files.
+
+pub mod facts;
+pub mod grade;
+pub mod output;
+pub mod registry;
+pub mod rules;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use serde::Serialize;
+
+use crate::diag::Location;
+use crate::engine::ruleset::Role;
+use facts::{DeploymentFact, FileFacts, Val};
+pub use grade::Grade;
+use registry::{host_of, Registry};
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Deployment {
+    pub id: usize,
+    pub route: usize,
+    pub member: usize,
+    /// Registry operator id; `None` when it cannot be resolved (see `unknown`).
+    pub operator: Option<String>,
+    pub lab: Option<String>,
+    pub cloud: Option<String>,
+    pub parent: Option<String>,
+    pub region: Option<String>,
+    pub model: Option<String>,
+    pub endpoint: Option<String>,
+    pub aggregator: bool,
+    pub self_hosted: bool,
+    /// Why the operator is unknown, for messages.
+    pub unknown: Option<String>,
+    #[serde(skip)]
+    pub loc: Option<Location>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Route {
+    pub id: usize,
+    pub file: Arc<str>,
+    pub name: String,
+    pub extractor: String,
+    pub ordered: bool,
+    /// Deployment ids per member; for an ordered route member 0 is the primary.
+    pub members: Vec<Vec<usize>>,
+    #[serde(skip)]
+    pub loc: Location,
+    #[serde(skip)]
+    pub member_locs: Vec<Location>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Edge {
+    pub from: usize,
+    /// Target route, or `None` when the named route does not exist.
+    pub to: Option<usize>,
+    pub to_name: String,
+    /// For fallbacks inside an ordered route: the member index that is the fallback.
+    pub to_member: Option<usize>,
+    pub role: Role,
+    pub grade: Grade,
+    pub reason: String,
+    #[serde(skip)]
+    pub loc: Location,
+    #[serde(skip)]
+    pub from_loc: Location,
+}
+
+#[derive(Debug, Default, Serialize)]
+pub struct Graph {
+    pub routes: Vec<Route>,
+    pub deployments: Vec<Deployment>,
+    pub edges: Vec<Edge>,
+}
+
+/// Environment variables set anywhere in the project: name → (value, where).
+type Env = BTreeMap<String, Vec<(String, Location)>>;
+
+impl Graph {
+    pub fn build(files: &[FileFacts], reg: &Registry) -> Graph {
+        let mut env: Env = BTreeMap::new();
+        for f in files {
+            for e in &f.env {
+                env.entry(e.name.clone())
+                    .or_default()
+                    .push((e.value.clone(), e.loc.clone()));
+            }
+        }
+        let mut g = Graph::default();
+        for f in files {
+            let first = g.routes.len();
+            for r in &f.routes {
+                let id = g.routes.len();
+                let mut members = Vec::new();
+                for (mi, m) in r.members.iter().enumerate() {
+                    let mut ids = Vec::new();
+                    for d in &m.deployments {
+                        let dep = resolve(reg, &env, d, id, mi, g.deployments.len());
+                        ids.push(dep.id);
+                        g.deployments.push(dep);
+                    }
+                    members.push(ids);
+                }
+                g.routes.push(Route {
+                    id,
+                    file: r.loc.path.clone(),
+                    name: r.name.clone(),
+                    extractor: r.extractor.clone(),
+                    ordered: r.ordered,
+                    members,
+                    loc: r.loc.clone(),
+                    member_locs: r.members.iter().map(|m| m.loc.clone()).collect(),
+                });
+            }
+            // ordered members: the first is the primary, each later one an outage fallback
+            for rid in first..g.routes.len() {
+                let route = &g.routes[rid];
+                if !route.ordered {
+                    continue;
+                }
+                for mi in 1..route.members.len() {
+                    let (grade, reason) =
+                        grade::grade_sets(&g, &route.members[0], &route.members[mi]);
+                    let edge = Edge {
+                        from: rid,
+                        to: Some(rid),
+                        to_name: route.name.clone(),
+                        to_member: Some(mi),
+                        role: Role::Outage,
+                        grade,
+                        reason,
+                        loc: route.member_locs[mi].clone(),
+                        from_loc: route.member_locs[0].clone(),
+                    };
+                    g.edges.push(edge);
+                }
+            }
+            // declared fallbacks name routes of the same file and extractor
+            for fb in &f.fallbacks {
+                let same = |r: &&Route| r.extractor == fb.extractor && r.id >= first;
+                let sources: Vec<usize> = match &fb.from {
+                    Some(from) => g.routes[first..]
+                        .iter()
+                        .filter(same)
+                        .filter(|r| r.name == from.text)
+                        .map(|r| r.id)
+                        .collect(),
+                    None => g.routes[first..]
+                        .iter()
+                        .filter(same)
+                        .filter(|r| r.name != fb.to.text)
+                        .map(|r| r.id)
+                        .collect(),
+                };
+                let target = g.routes[first..]
+                    .iter()
+                    .filter(same)
+                    .find(|r| r.name == fb.to.text)
+                    .map(|r| r.id);
+                for s in sources {
+                    let (grade, reason) = match target {
+                        Some(t) => {
+                            grade::grade_sets(&g, &primary(&g.routes[s]), &all(&g.routes[t]))
+                        }
+                        None => (
+                            Grade::Unknown,
+                            format!("no route named `{}` in this file", fb.to.text),
+                        ),
+                    };
+                    let from_loc = fb
+                        .from
+                        .as_ref()
+                        .map_or(g.routes[s].loc.clone(), |v| v.loc.clone());
+                    g.edges.push(Edge {
+                        from: s,
+                        to: target,
+                        to_name: fb.to.text.clone(),
+                        to_member: None,
+                        role: fb.role,
+                        grade,
+                        reason,
+                        loc: fb.to.loc.clone(),
+                        from_loc,
+                    });
+                }
+            }
+        }
+        g
+    }
+
+    /// Whether the route can survive the loss of its primary operator: an outage fallback, or
+    /// load-balanced peers on more than one known operator.
+    pub fn has_outage_cover(&self, route: usize) -> bool {
+        if self
+            .edges
+            .iter()
+            .any(|e| e.from == route && e.role == Role::Outage)
+        {
+            return true;
+        }
+        let r = &self.routes[route];
+        let ops: Vec<&Option<String>> = all(r)
+            .iter()
+            .map(|&d| &self.deployments[d].operator)
+            .collect();
+        !r.ordered && ops.iter().all(|o| o.is_some()) && ops.windows(2).any(|w| w[0] != w[1])
+    }
+}
+
+/// The deployments that serve a route's traffic first: all peers, or member 0 when ordered.
+pub fn primary(r: &Route) -> Vec<usize> {
+    if r.ordered {
+        r.members.first().cloned().unwrap_or_default()
+    } else {
+        all(r)
+    }
+}
+
+pub fn all(r: &Route) -> Vec<usize> {
+    r.members.iter().flatten().copied().collect()
+}
+
+/// `os.environ/NAME`, `${NAME}`, `${NAME:-default}`, `$NAME` → NAME.
+fn env_ref(text: &str) -> Option<&str> {
+    let t = text.trim();
+    let name = if let Some(n) = t.strip_prefix("os.environ/") {
+        n
+    } else if let Some(n) = t.strip_prefix("${").and_then(|r| r.strip_suffix('}')) {
+        n.split([':', '-']).next().unwrap_or(n)
+    } else {
+        t.strip_prefix('$')?
+    };
+    (!name.is_empty() && name.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_'))
+        .then_some(name)
+}
+
+/// A value with environment references resolved: `Ok(Some)` resolved or literal, `Ok(None)`
+/// absent, `Err(reason)` an indirection nothing in the project sets (or sets inconsistently).
+fn resolved(env: &Env, v: &Option<Val>) -> Result<Option<String>, String> {
+    let Some(v) = v else { return Ok(None) };
+    if v.unknown {
+        return Err(format!("`{}` is an expression", v.text));
+    }
+    let Some(name) = env_ref(&v.text) else {
+        return Ok(Some(v.text.clone()));
+    };
+    match env.get(name).map(|vals| {
+        let mut distinct: Vec<&str> = vals
+            .iter()
+            .map(|(s, _)| s.as_str())
+            .filter(|s| !s.is_empty())
+            .collect();
+        distinct.dedup();
+        distinct
+    }) {
+        Some(vals) if vals.len() == 1 => Ok(Some(vals[0].to_string())),
+        Some(vals) if vals.len() > 1 => Err(format!(
+            "`{name}` is set to different values in different files"
+        )),
+        _ => Err(format!(
+            "`{}` is not set in any .env, compose file or manifest of the project",
+            v.text
+        )),
+    }
+}
+
+fn resolve(
+    reg: &Registry,
+    env: &Env,
+    d: &DeploymentFact,
+    route: usize,
+    member: usize,
+    id: usize,
+) -> Deployment {
+    let mut dep = Deployment {
+        id,
+        route,
+        member,
+        operator: None,
+        lab: None,
+        cloud: None,
+        parent: None,
+        region: None,
+        model: None,
+        endpoint: None,
+        aggregator: false,
+        self_hosted: false,
+        unknown: None,
+        loc: d.loc.clone(),
+    };
+    let named = d
+        .provider
+        .as_ref()
+        .filter(|p| !p.unknown)
+        .and_then(|p| reg.operator_named(d.namespace.as_deref().unwrap_or(""), &p.text));
+    let direct = d.operator.as_ref().and_then(|o| reg.operator(&o.text));
+    let mut op = direct.or(named);
+    let mut region = None;
+    match resolved(env, &d.endpoint) {
+        Ok(Some(url)) => {
+            dep.endpoint = Some(url.clone());
+            match reg.operator_for_endpoint(&url) {
+                Some((o, r)) => {
+                    op = Some(o);
+                    region = r;
+                }
+                // an OpenAI-compatible client pointed at a host nobody registered: unknown
+                None if op.is_none_or(|o| o.id == "openai") => {
+                    dep.unknown = Some(format!(
+                        "endpoint host `{}` is not in the vendor registry",
+                        host_of(&url).unwrap_or(url)
+                    ));
+                    op = None;
+                }
+                None => {}
+            }
+        }
+        Ok(None) => {}
+        Err(why) if op.is_none_or(|o| o.id == "openai") => {
+            dep.unknown = Some(format!("its endpoint {why}"));
+            op = None;
+        }
+        Err(_) => {}
+    }
+    if op.is_none() && dep.unknown.is_none() {
+        dep.unknown = Some(match (&d.provider, &d.operator) {
+            (Some(p), _) if p.unknown => format!("provider `{}` is an expression", p.text),
+            (Some(p), _) => format!("provider `{}` is not in the vendor registry", p.text),
+            _ => "no provider is named".to_string(),
+        });
+    }
+    let model = resolved(env, &d.model).ok().flatten();
+    let base = resolved(env, &d.base_model).ok().flatten();
+    dep.model = model.clone();
+    if let Some(o) = op {
+        dep.operator = Some(o.id.clone());
+        dep.cloud = o.cloud.clone();
+        dep.parent = Some(o.parent.clone());
+        dep.aggregator = o.aggregator;
+        dep.self_hosted = o.self_hosted;
+        let lab = base
+            .as_deref()
+            .and_then(|m| reg.lab_of_model(m))
+            .or_else(|| model.as_deref().and_then(|m| reg.lab_of_model(m)))
+            .map(|l| l.id.clone())
+            .or_else(|| (o.serves.len() == 1).then(|| o.serves[0].clone()));
+        dep.lab = lab;
+    }
+    dep.region = resolved(env, &d.region).ok().flatten().or(region);
+    dep
+}

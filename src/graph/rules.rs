@@ -1,0 +1,186 @@
+//! Graph rules: checks over the whole project's provider graph. The checks are a small fixed
+//! library (as Spectral's functions are); which run, at what severity and with which thresholds
+//! is declared in rule packs (`graph_rules`).
+
+use std::collections::BTreeMap;
+
+use super::{primary, Grade, Graph};
+use crate::diag::{Diagnostic, Label, Location};
+use crate::engine::ruleset::{GraphCheck, GraphRule, OwnerKind, Role, RuleSet, Selection};
+
+pub fn evaluate(g: &Graph, set: &RuleSet, selection: &Selection) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for rule in &set.graph_rules {
+        if !selection.enabled(&rule.id) {
+            continue;
+        }
+        match rule.check {
+            GraphCheck::RouteWithoutFallback => without_fallback(g, rule, &mut out),
+            GraphCheck::FallbackNotIndependent => not_independent(g, rule, &mut out),
+            GraphCheck::FallbackTargetMissing => target_missing(g, rule, &mut out),
+            GraphCheck::Concentration => concentration(g, rule, &mut out),
+        }
+    }
+    out
+}
+
+fn finding(rule: &GraphRule, at: &Location, message: String) -> Diagnostic {
+    let mut d = Diagnostic::new(&rule.id, rule.severity, &at.path, message);
+    d.primary = Some(at.clone());
+    if !rule.docs.fix.is_empty() {
+        let first = rule.docs.fix.split("\n\n").next().unwrap_or_default();
+        d.help = Some(first.split_whitespace().collect::<Vec<_>>().join(" "));
+    }
+    d
+}
+
+fn label(d: &mut Diagnostic, at: &Location, message: impl Into<String>) {
+    d.labels.push(Label {
+        location: at.clone(),
+        message: message.into(),
+    });
+}
+
+fn operators(g: &Graph, deps: &[usize]) -> String {
+    let mut ops: Vec<String> = deps
+        .iter()
+        .map(|&d| {
+            g.deployments[d]
+                .operator
+                .clone()
+                .unwrap_or_else(|| "an unknown operator".into())
+        })
+        .collect();
+    ops.sort();
+    ops.dedup();
+    ops.join(", ")
+}
+
+fn without_fallback(g: &Graph, rule: &GraphRule, out: &mut Vec<Diagnostic>) {
+    for r in &g.routes {
+        // a route that is another route's fallback (of any kind) is a standby, not an entry point
+        let standby = g.edges.iter().any(|e| e.to == Some(r.id) && e.from != r.id);
+        if standby || g.has_outage_cover(r.id) {
+            continue;
+        }
+        let deps = primary(r);
+        let msg = format!(
+            "route `{}` has no outage fallback: every request depends on {}",
+            r.name,
+            operators(g, &deps)
+        );
+        out.push(finding(rule, &r.loc, msg));
+    }
+}
+
+fn not_independent(g: &Graph, rule: &GraphRule, out: &mut Vec<Diagnostic>) {
+    let min = rule
+        .min_grade
+        .as_deref()
+        .and_then(Grade::from_name)
+        .unwrap_or(Grade::Independent);
+    for e in g
+        .edges
+        .iter()
+        .filter(|e| e.role == Role::Outage && e.to.is_some())
+    {
+        if e.grade >= min {
+            continue;
+        }
+        let from = &g.routes[e.from];
+        let msg = match e.to_member {
+            Some(m) => format!(
+                "fallback target {} of `{}` is {}: {}",
+                m + 1,
+                from.name,
+                e.grade.name(),
+                e.reason
+            ),
+            None => format!(
+                "fallback from `{}` to `{}` is {}: {}",
+                from.name,
+                e.to_name,
+                e.grade.name(),
+                e.reason
+            ),
+        };
+        let mut d = finding(rule, &e.loc, msg);
+        label(&mut d, &e.from_loc, "the primary it stands in for");
+        out.push(d);
+    }
+}
+
+fn target_missing(g: &Graph, rule: &GraphRule, out: &mut Vec<Diagnostic>) {
+    for e in g.edges.iter().filter(|e| e.to.is_none()) {
+        let msg = format!(
+            "{} fallback names `{}`, but no route of that name is defined here",
+            e.role.name(),
+            e.to_name
+        );
+        out.push(finding(rule, &e.loc, msg));
+    }
+}
+
+fn concentration(g: &Graph, rule: &GraphRule, out: &mut Vec<Diagnostic>) {
+    // owner → routes whose primary traffic depends on it
+    let mut by_owner: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    let mut counted = 0usize;
+    for r in &g.routes {
+        let deps = primary(r);
+        if deps.is_empty() || deps.iter().any(|&d| g.deployments[d].operator.is_none()) {
+            continue;
+        }
+        counted += 1;
+        // a route depends on an owner only when every deployment serving it first shares it;
+        // peers on two owners are exactly the diversification this rule looks for
+        let owners: Vec<Option<String>> = deps
+            .iter()
+            .map(|&d| {
+                let dep = &g.deployments[d];
+                match rule.by {
+                    OwnerKind::Parent => dep.parent.clone(),
+                    OwnerKind::Cloud => dep.cloud.clone(),
+                    OwnerKind::Operator => dep.operator.clone(),
+                    OwnerKind::Aggregator => dep.aggregator.then(|| dep.operator.clone()).flatten(),
+                }
+            })
+            .collect();
+        if let Some(Some(first)) = owners.first() {
+            if owners.iter().all(|o| o.as_ref() == Some(first)) {
+                by_owner.entry(first.clone()).or_default().push(r.id);
+            }
+        }
+    }
+    if counted < rule.min_routes {
+        return;
+    }
+    let what = match rule.by {
+        OwnerKind::Parent => "parent company",
+        OwnerKind::Cloud => "cloud",
+        OwnerKind::Operator => "operator",
+        OwnerKind::Aggregator => "aggregator",
+    };
+    for (owner, routes) in by_owner {
+        let share = routes.len() as f64 / counted as f64;
+        if share + 1e-9 < rule.threshold {
+            continue;
+        }
+        let first = &g.routes[routes[0]];
+        let msg = if counted == 1 {
+            format!("the project's only AI route depends on one {what}: {owner}")
+        } else if routes.len() == counted {
+            format!("all {counted} AI routes of the project depend on one {what}: {owner}")
+        } else {
+            format!(
+                "{} of {counted} AI routes ({:.0}%) depend on one {what}: {owner}",
+                routes.len(),
+                share * 100.0
+            )
+        };
+        let mut d = finding(rule, &first.loc, msg);
+        for &r in routes.iter().skip(1).take(4) {
+            label(&mut d, &g.routes[r].loc, format!("also depends on {owner}"));
+        }
+        out.push(d);
+    }
+}
