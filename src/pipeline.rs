@@ -105,7 +105,7 @@ pub fn run(roots: &[PathBuf], settings: &Settings) -> Result<Outcome, UsageError
         .iter_mut()
         .map(|f| std::mem::take(&mut f.facts))
         .collect();
-    outcome.graph = Graph::build(&facts, &settings.registry);
+    outcome.graph = Graph::build(facts, &settings.registry);
     outcome.diagnostics.extend(provider_graph::rules::evaluate(
         &outcome.graph,
         &settings.rules,

@@ -79,7 +79,7 @@ pub fn run(args: &TestRulesArgs) -> i32 {
             .filter(|&i| &project(&found.files[i]) == p)
             .collect();
         let facts: Vec<_> = members.iter().map(|&i| reports[i].facts.clone()).collect();
-        let g = Graph::build(&facts, &settings.registry);
+        let g = Graph::build(facts, &settings.registry);
         for d in graph::rules::evaluate(&g, &settings.rules, &settings.selection) {
             if let Some(&i) = members.iter().find(|&&i| reports[i].display == d.path) {
                 reports[i].diagnostics.push(d);

@@ -84,16 +84,27 @@ pub struct Graph {
 type Env = BTreeMap<String, Vec<(String, Location)>>;
 
 impl Graph {
-    pub fn build(files: &[FileFacts], reg: &Registry) -> Graph {
+    /// Builds the graph, consuming each file's facts as it goes so that facts and graph are
+    /// never both held in full (on a large tree they are the run's biggest allocations).
+    pub fn build(mut files: Vec<FileFacts>, reg: &Registry) -> Graph {
         let mut env: Env = BTreeMap::new();
-        for f in files {
-            for e in &f.env {
-                env.entry(e.name.clone())
-                    .or_default()
-                    .push((e.value.clone(), e.loc.clone()));
+        for f in &mut files {
+            for e in std::mem::take(&mut f.env) {
+                env.entry(e.name).or_default().push((e.value, e.loc));
             }
         }
-        let mut g = Graph::default();
+        let mut g = Graph {
+            routes: Vec::with_capacity(files.iter().map(|f| f.routes.len()).sum()),
+            deployments: Vec::with_capacity(
+                files
+                    .iter()
+                    .flat_map(|f| &f.routes)
+                    .flat_map(|r| &r.members)
+                    .map(|m| m.deployments.len())
+                    .sum(),
+            ),
+            edges: Vec::new(),
+        };
         for f in files {
             let first = g.routes.len();
             for r in &f.routes {
