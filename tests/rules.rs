@@ -82,8 +82,11 @@ fn every_built_in_rule_has_firing_and_passing_fixtures() {
 /// kinds) document LiteLLM configs or, when the example is JSON, OpenRouter requests.
 fn example_name(kinds: &[Value], example: &str) -> &'static str {
     let Some(kind) = kinds.first() else {
-        return if example.trim_start().starts_with('{') {
+        let e = example.trim_start();
+        return if e.starts_with('{') {
             "request.json"
+        } else if e.starts_with("resource \"") || e.starts_with("provider \"") {
+            "main.tf"
         } else {
             "config.yaml"
         };

@@ -16,8 +16,8 @@ use serde_json::{Map as JsonMap, Value as Json};
 use super::path::Path;
 use super::predicate::{Bounds, Check, Cmp, Extractor, Predicate, Scalar, Test, TypeName};
 use super::ruleset::{
-    Docs, EnvSpec, FallbackSpec, Field, GraphCheck, GraphRule, Kind, Ordered, OwnerKind, Part,
-    Role, RouteSpec, Rule, RuleSet,
+    Docs, EnvSpec, FallbackSpec, Field, GraphCheck, GraphRule, InfraAs, InfraSpec, Kind, Ordered,
+    OwnerKind, Part, Role, RouteSpec, Rule, RuleSet,
 };
 use crate::diag::{Diagnostic, Severity};
 use crate::discover::display_path;
@@ -316,6 +316,31 @@ impl Loader {
                     given,
                     name,
                     value,
+                });
+            }
+        }
+        for (i, e) in json
+            .get("infra")
+            .and_then(Json::as_array)
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
+            let ptr = format!("/infra/{i}");
+            let kinds = self.kind_list(pack, &ptr, e);
+            let classify = match e.get("as").and_then(Json::as_str) {
+                Some("resource-type") => InfraAs::ResourceType,
+                Some("terraform-source") => InfraAs::TerraformSource,
+                Some("k8s-key") => InfraAs::K8sKey,
+                Some("image") => InfraAs::Image,
+                Some("action") => InfraAs::Action,
+                _ => InfraAs::Region,
+            };
+            if let Some(given) = self.paths(pack, &format!("{ptr}/given"), e.get("given")) {
+                self.set.infra.push(InfraSpec {
+                    kinds,
+                    given,
+                    classify,
                 });
             }
         }
@@ -851,6 +876,7 @@ fn graph_rule(pack: &Pack, g: &Json) -> Option<GraphRule> {
             "route-without-fallback" => GraphCheck::RouteWithoutFallback,
             "fallback-not-independent" => GraphCheck::FallbackNotIndependent,
             "fallback-target-missing" => GraphCheck::FallbackTargetMissing,
+            "infra-concentration" => GraphCheck::InfraConcentration,
             _ => GraphCheck::Concentration,
         },
         min_grade: s("min_grade"),
@@ -858,6 +884,7 @@ fn graph_rule(pack: &Pack, g: &Json) -> Option<GraphRule> {
             Some("cloud") => OwnerKind::Cloud,
             Some("operator") => OwnerKind::Operator,
             Some("aggregator") => OwnerKind::Aggregator,
+            Some("region") => OwnerKind::Region,
             _ => OwnerKind::Parent,
         },
         threshold: g.get("threshold").and_then(Json::as_f64).unwrap_or(1.0),

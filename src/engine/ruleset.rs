@@ -67,6 +67,7 @@ pub struct RuleSet {
     pub rules: Vec<Rule>,
     pub routes: Vec<RouteSpec>,
     pub env: Vec<EnvSpec>,
+    pub infra: Vec<InfraSpec>,
     pub graph_rules: Vec<GraphRule>,
     /// Text of every loaded pack by name, for diagnostics that point into them.
     pub sources: BTreeMap<Arc<str>, Arc<str>>,
@@ -172,6 +173,23 @@ pub struct RouteSpec {
     pub origin: Arc<str>,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InfraAs {
+    ResourceType,
+    TerraformSource,
+    K8sKey,
+    Image,
+    Action,
+    Region,
+}
+
+#[derive(Debug)]
+pub struct InfraSpec {
+    pub kinds: Vec<String>,
+    pub given: Vec<Path>,
+    pub classify: InfraAs,
+}
+
 #[derive(Debug)]
 pub struct EnvSpec {
     pub kinds: Vec<String>,
@@ -187,6 +205,7 @@ pub enum GraphCheck {
     FallbackNotIndependent,
     FallbackTargetMissing,
     Concentration,
+    InfraConcentration,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -195,6 +214,7 @@ pub enum OwnerKind {
     Cloud,
     Operator,
     Aggregator,
+    Region,
 }
 
 #[derive(Debug)]

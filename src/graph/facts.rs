@@ -7,7 +7,7 @@ use std::sync::Arc;
 use crate::diag::Location;
 use crate::engine::eval::kinds_of;
 use crate::engine::predicate::{key_of, text, Ctx, Tri};
-use crate::engine::ruleset::{Field, Ordered, Role, RouteSpec, RuleSet};
+use crate::engine::ruleset::{Field, InfraAs, Ordered, Role, RouteSpec, RuleSet};
 use crate::model::{Doc, NodeId, Value};
 use crate::parse::Format;
 use crate::source::SourceFile;
@@ -69,16 +69,30 @@ pub struct EnvFact {
     pub loc: Location,
 }
 
+/// Something the infrastructure depends on: a resource type, a manifest key, an image, a CI
+/// step (named by the registry's mapping `classify`), or a region.
+#[derive(Debug, Clone)]
+pub struct InfraFact {
+    pub classify: InfraAs,
+    pub text: String,
+    pub unknown: bool,
+    pub loc: Location,
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct FileFacts {
     pub routes: Vec<RouteFact>,
     pub fallbacks: Vec<FallbackFact>,
     pub env: Vec<EnvFact>,
+    pub infra: Vec<InfraFact>,
 }
 
 impl FileFacts {
     pub fn is_empty(&self) -> bool {
-        self.routes.is_empty() && self.fallbacks.is_empty() && self.env.is_empty()
+        self.routes.is_empty()
+            && self.fallbacks.is_empty()
+            && self.env.is_empty()
+            && self.infra.is_empty()
     }
 }
 
@@ -154,7 +168,7 @@ pub fn extract(
     docs: &[Doc],
 ) -> FileFacts {
     let mut out = FileFacts::default();
-    if set.routes.is_empty() && set.env.is_empty() {
+    if set.routes.is_empty() && set.env.is_empty() && set.infra.is_empty() {
         return out;
     }
     for doc in docs {
@@ -178,6 +192,21 @@ pub fn extract(
             .filter(|s| s.kinds.iter().any(|k| kinds.contains(&k.as_str())))
         {
             routes(&cx, spec, &mut out);
+        }
+        let applies = |ks: &[String]| ks.iter().any(|k| kinds.contains(&k.as_str()));
+        for spec in set.infra.iter().filter(|s| applies(&s.kinds)) {
+            for p in &spec.given {
+                for n in p.select(doc, root, root) {
+                    if let Some(v) = cx.val(n) {
+                        out.infra.push(InfraFact {
+                            classify: spec.classify,
+                            text: v.text,
+                            unknown: v.unknown,
+                            loc: v.loc,
+                        });
+                    }
+                }
+            }
         }
         for spec in set
             .env

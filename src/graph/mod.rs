@@ -73,11 +73,25 @@ pub struct Edge {
     pub from_loc: Location,
 }
 
+/// One thing the infrastructure depends on, placed in a cloud (or a region) by the registry.
+#[derive(Debug, Clone, Serialize)]
+pub struct Infra {
+    pub text: String,
+    /// `None`: the registry names no cloud for it (portable, or unknown).
+    pub cloud: Option<String>,
+    /// Set for region facts (provider blocks, `location`); `None` when it is an expression.
+    pub region: Option<String>,
+    pub is_region: bool,
+    #[serde(skip)]
+    pub loc: Location,
+}
+
 #[derive(Debug, Default, Serialize)]
 pub struct Graph {
     pub routes: Vec<Route>,
     pub deployments: Vec<Deployment>,
     pub edges: Vec<Edge>,
+    pub infra: Vec<Infra>,
 }
 
 /// Environment variables set anywhere in the project: name → (value, where).
@@ -104,8 +118,12 @@ impl Graph {
                     .sum(),
             ),
             edges: Vec::new(),
+            infra: Vec::new(),
         };
         for f in files {
+            for i in &f.infra {
+                g.infra.push(classify_infra(reg, i));
+            }
             let first = g.routes.len();
             for r in &f.routes {
                 let id = g.routes.len();
@@ -366,4 +384,39 @@ fn resolve(
     }
     dep.region = resolved(env, &d.region).ok().flatten().or(region);
     dep
+}
+
+fn classify_infra(reg: &Registry, i: &facts::InfraFact) -> Infra {
+    use crate::engine::ruleset::InfraAs;
+    let t = i.text.as_str();
+    let cloud = if i.unknown {
+        None
+    } else {
+        reg.clouds
+            .iter()
+            .find(|c| match i.classify {
+                InfraAs::ResourceType => c
+                    .resource_prefixes
+                    .iter()
+                    .any(|p| t.starts_with(p.as_str())),
+                InfraAs::TerraformSource => c.terraform_sources.iter().any(|s| {
+                    s.eq_ignore_ascii_case(t)
+                        || t.to_ascii_lowercase()
+                            .ends_with(&format!("/{}", s.to_ascii_lowercase()))
+                }),
+                InfraAs::K8sKey => c.k8s_keys.iter().any(|re| re.is_match(t)),
+                InfraAs::Image => c.registries.iter().any(|re| re.is_match(t)),
+                InfraAs::Action => c.actions.iter().any(|re| re.is_match(t)),
+                InfraAs::Region => false,
+            })
+            .map(|c| c.id.clone())
+    };
+    let is_region = i.classify == InfraAs::Region;
+    Infra {
+        text: i.text.clone(),
+        cloud,
+        region: (is_region && !i.unknown).then(|| i.text.clone()),
+        is_region,
+        loc: i.loc.clone(),
+    }
 }

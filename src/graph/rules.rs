@@ -19,6 +19,7 @@ pub fn evaluate(g: &Graph, set: &RuleSet, selection: &Selection) -> Vec<Diagnost
             GraphCheck::FallbackNotIndependent => not_independent(g, rule, &mut out),
             GraphCheck::FallbackTargetMissing => target_missing(g, rule, &mut out),
             GraphCheck::Concentration => concentration(g, rule, &mut out),
+            GraphCheck::InfraConcentration => infra_concentration(g, rule, &mut out),
         }
     }
     out
@@ -142,6 +143,7 @@ fn concentration(g: &Graph, rule: &GraphRule, out: &mut Vec<Diagnostic>) {
                     OwnerKind::Cloud => dep.cloud.clone(),
                     OwnerKind::Operator => dep.operator.clone(),
                     OwnerKind::Aggregator => dep.aggregator.then(|| dep.operator.clone()).flatten(),
+                    OwnerKind::Region => dep.region.clone(),
                 }
             })
             .collect();
@@ -159,6 +161,7 @@ fn concentration(g: &Graph, rule: &GraphRule, out: &mut Vec<Diagnostic>) {
         OwnerKind::Cloud => "cloud",
         OwnerKind::Operator => "operator",
         OwnerKind::Aggregator => "aggregator",
+        OwnerKind::Region => "region",
     };
     for (owner, routes) in by_owner {
         let share = routes.len() as f64 / counted as f64;
@@ -180,6 +183,58 @@ fn concentration(g: &Graph, rule: &GraphRule, out: &mut Vec<Diagnostic>) {
         let mut d = finding(rule, &first.loc, msg);
         for &r in routes.iter().skip(1).take(4) {
             label(&mut d, &g.routes[r].loc, format!("also depends on {owner}"));
+        }
+        out.push(d);
+    }
+}
+
+/// The whole infrastructure in one cloud, or one region. Only things the registry places in a
+/// cloud count (a Kubernetes Deployment is portable; an `aws_db_instance` is not), and a region
+/// that is an expression makes the region check undecidable, so it stays silent.
+fn infra_concentration(g: &Graph, rule: &GraphRule, out: &mut Vec<Diagnostic>) {
+    if rule.by == OwnerKind::Region {
+        let regions: Vec<&super::Infra> = g.infra.iter().filter(|i| i.is_region).collect();
+        if regions.len() < rule.min_routes.max(1) || regions.iter().any(|i| i.region.is_none()) {
+            return;
+        }
+        let first = regions[0].region.as_deref().unwrap_or_default();
+        if regions.iter().all(|i| i.region.as_deref() == Some(first)) {
+            let msg = format!(
+                "every region the infrastructure names is {first} ({} place(s)); one regional outage takes all of it",
+                regions.len()
+            );
+            let mut d = finding(rule, &regions[0].loc, msg);
+            for r in regions.iter().skip(1).take(4) {
+                label(&mut d, &r.loc, format!("also {first}"));
+            }
+            out.push(d);
+        }
+        return;
+    }
+    let clouded: Vec<&super::Infra> = g
+        .infra
+        .iter()
+        .filter(|i| !i.is_region && i.cloud.is_some())
+        .collect();
+    if clouded.len() < rule.min_routes.max(1) {
+        return;
+    }
+    let first = clouded[0].cloud.as_deref().unwrap_or_default();
+    if clouded.iter().all(|i| i.cloud.as_deref() == Some(first)) {
+        let mut files: Vec<&str> = clouded.iter().map(|i| &*i.loc.path).collect();
+        files.dedup();
+        let msg = format!(
+            "all {} cloud-specific infrastructure references of the project ({} file(s)) are {first}",
+            clouded.len(),
+            files.len()
+        );
+        let mut d = finding(rule, &clouded[0].loc, msg);
+        for i in clouded
+            .iter()
+            .filter(|i| i.loc.path != clouded[0].loc.path)
+            .take(4)
+        {
+            label(&mut d, &i.loc, format!("also {first}"));
         }
         out.push(d);
     }
