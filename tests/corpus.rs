@@ -83,7 +83,7 @@ fn built_in_rules_on_the_corpus() {
         counts,
         [
             ("cloudformation-single-cloud", 11),
-            ("fallback-not-independent", 29),
+            ("fallback-not-independent", 30),
             ("gha-cloud-action", 24),
             ("k8s-cloud-ingress-class", 6),
             ("k8s-cloud-load-balancer", 16),
@@ -98,7 +98,7 @@ fn built_in_rules_on_the_corpus() {
             ("litellm-single-operator", 9),
             ("parse-error", 1),
             ("portkey-single-target", 1),
-            ("route-without-fallback", 174),
+            ("route-without-fallback", 191),
             ("serverless-single-cloud", 7),
             ("single-llm-vendor-credentials", 1),
         ]

@@ -16,8 +16,8 @@ use serde_json::{Map as JsonMap, Value as Json};
 use super::path::Path;
 use super::predicate::{Bounds, Check, Cmp, Extractor, Predicate, Scalar, Test, TypeName};
 use super::ruleset::{
-    Docs, EnvSpec, FallbackSpec, Field, GraphCheck, GraphRule, InfraAs, InfraSpec, Kind, Ordered,
-    OwnerKind, Part, Role, RouteSpec, Rule, RuleSet,
+    Docs, EnvSpec, FallbackSpec, Field, GraphCheck, GraphRule, InfraAs, InfraSpec, Kind,
+    ObjectSpec, Ordered, OwnerKind, Part, Role, RouteSpec, Rule, RuleSet,
 };
 use crate::diag::{Diagnostic, Severity};
 use crate::discover::display_path;
@@ -344,6 +344,39 @@ impl Loader {
                 });
             }
         }
+        for (i, o) in json
+            .get("objects")
+            .and_then(Json::as_array)
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
+            let ptr = format!("/objects/{i}");
+            let kinds = self.kind_list(pack, &ptr, o);
+            let given = self.paths(pack, &format!("{ptr}/given"), o.get("given"));
+            let name = self.field(pack, &format!("{ptr}/name"), o.get("name"));
+            let mut fields = Vec::new();
+            for (k, v) in o
+                .get("fields")
+                .and_then(Json::as_object)
+                .into_iter()
+                .flatten()
+            {
+                if let Some(Some(f)) = self.field(pack, &format!("{ptr}/fields/{k}"), Some(v)) {
+                    fields.push((k.clone(), f));
+                }
+            }
+            let object_type = o.get("type").and_then(Json::as_str);
+            if let (Some(given), Some(Some(name)), Some(t)) = (given, name, object_type) {
+                self.set.objects.push(ObjectSpec {
+                    kinds,
+                    given,
+                    object_type: t.to_string(),
+                    name,
+                    fields,
+                });
+            }
+        }
         for (i, g) in json
             .get("graph_rules")
             .and_then(Json::as_array)
@@ -439,6 +472,20 @@ impl Loader {
                     .and_then(Json::as_str)
                     .map(str::to_string),
                 value: obj.get("value").and_then(Json::as_str).map(str::to_string),
+                via: obj
+                    .get("via")
+                    .and_then(Json::as_array)
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(|v| {
+                                Some((
+                                    v.get("type")?.as_str()?.to_string(),
+                                    v.get("field")?.as_str()?.to_string(),
+                                ))
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default(),
             }));
         }
         Some(Some(Field {
@@ -483,6 +530,16 @@ impl Loader {
             route: f(self, "route")?,
             ordered,
             weight: f(self, "weight")?,
+            priority: f(self, "priority")?,
+            needs: r.get("needs").and_then(|n| {
+                Some((
+                    n.get("type")?.as_str()?.to_string(),
+                    n.get("why")
+                        .and_then(Json::as_str)
+                        .unwrap_or_default()
+                        .to_string(),
+                ))
+            }),
             deployments: self.paths(pack, &format!("{ptr}/deployments"), r.get("deployments"))?,
             namespace: r
                 .get("namespace")
@@ -877,6 +934,7 @@ fn graph_rule(pack: &Pack, g: &Json) -> Option<GraphRule> {
             "fallback-not-independent" => GraphCheck::FallbackNotIndependent,
             "fallback-target-missing" => GraphCheck::FallbackTargetMissing,
             "infra-concentration" => GraphCheck::InfraConcentration,
+            "fallback-needs-object" => GraphCheck::FallbackNeedsObject,
             _ => GraphCheck::Concentration,
         },
         min_grade: s("min_grade"),

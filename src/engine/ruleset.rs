@@ -68,6 +68,7 @@ pub struct RuleSet {
     pub routes: Vec<RouteSpec>,
     pub env: Vec<EnvSpec>,
     pub infra: Vec<InfraSpec>,
+    pub objects: Vec<ObjectSpec>,
     pub graph_rules: Vec<GraphRule>,
     /// Text of every loaded pack by name, for diagnostics that point into them.
     pub sources: BTreeMap<Arc<str>, Arc<str>>,
@@ -115,6 +116,18 @@ pub struct Field {
     pub default: Option<String>,
     /// A constant.
     pub value: Option<String>,
+    /// References to follow: (object type, field) pairs.
+    pub via: Vec<(String, String)>,
+}
+
+/// Named objects that fields can refer to with `via`.
+#[derive(Debug)]
+pub struct ObjectSpec {
+    pub kinds: Vec<String>,
+    pub given: Vec<Path>,
+    pub object_type: String,
+    pub name: Field,
+    pub fields: Vec<(String, Field)>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
@@ -159,6 +172,9 @@ pub struct RouteSpec {
     pub route: Option<Field>,
     pub ordered: Ordered,
     pub weight: Option<Field>,
+    pub priority: Option<Field>,
+    /// (object type, why): the fallback needs an object of this type named after the route.
+    pub needs: Option<(String, String)>,
     pub deployments: Vec<Path>,
     pub namespace: Option<String>,
     pub provider: Option<Field>,
@@ -206,6 +222,7 @@ pub enum GraphCheck {
     FallbackTargetMissing,
     Concentration,
     InfraConcentration,
+    FallbackNeedsObject,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

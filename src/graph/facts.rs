@@ -19,6 +19,16 @@ pub struct Val {
     /// An expression (HCL) whose value is unknown until run time.
     pub unknown: bool,
     pub loc: Location,
+    /// References still to follow: the text names an object of the type, whose field is next.
+    pub via: Vec<(String, String)>,
+}
+
+/// A named object that fields refer to by name.
+#[derive(Debug, Clone)]
+pub struct ObjectFact {
+    pub object_type: String,
+    pub name: String,
+    pub fields: Vec<(String, Val)>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -38,6 +48,7 @@ pub struct DeploymentFact {
 #[derive(Debug, Clone)]
 pub struct MemberFact {
     pub weight: Option<f64>,
+    pub priority: Option<f64>,
     pub loc: Location,
     pub deployments: Vec<DeploymentFact>,
 }
@@ -48,6 +59,8 @@ pub struct RouteFact {
     pub extractor: String,
     pub name: String,
     pub ordered: bool,
+    /// (object type, why): the fallback needs an object of this type named after the route.
+    pub needs: Option<(String, String)>,
     /// Where the route is named (its first member's name, or the first member).
     pub loc: Location,
     pub members: Vec<MemberFact>,
@@ -85,6 +98,7 @@ pub struct FileFacts {
     pub fallbacks: Vec<FallbackFact>,
     pub env: Vec<EnvFact>,
     pub infra: Vec<InfraFact>,
+    pub objects: Vec<ObjectFact>,
 }
 
 impl FileFacts {
@@ -120,16 +134,24 @@ impl Cx<'_> {
             text,
             unknown,
             loc: self.loc(n),
+            via: Vec::new(),
         })
     }
 
     /// Reads a field from `focus`.
     fn field(&self, field: &Field, focus: NodeId) -> Option<Val> {
+        let mut v = self.field_value(field, focus)?;
+        v.via = field.via.clone();
+        Some(v)
+    }
+
+    fn field_value(&self, field: &Field, focus: NodeId) -> Option<Val> {
         if let Some(v) = &field.value {
             return Some(Val {
                 text: v.clone(),
                 unknown: false,
                 loc: self.loc(focus),
+                via: Vec::new(),
             });
         }
         for p in &field.paths {
@@ -151,6 +173,7 @@ impl Cx<'_> {
             text: d.clone(),
             unknown: false,
             loc: self.loc(focus),
+            via: Vec::new(),
         })
     }
 
@@ -168,7 +191,8 @@ pub fn extract(
     docs: &[Doc],
 ) -> FileFacts {
     let mut out = FileFacts::default();
-    if set.routes.is_empty() && set.env.is_empty() && set.infra.is_empty() {
+    if set.routes.is_empty() && set.env.is_empty() && set.infra.is_empty() && set.objects.is_empty()
+    {
         return out;
     }
     for doc in docs {
@@ -194,6 +218,25 @@ pub fn extract(
             routes(&cx, spec, &mut out);
         }
         let applies = |ks: &[String]| ks.iter().any(|k| kinds.contains(&k.as_str()));
+        for spec in set.objects.iter().filter(|s| applies(&s.kinds)) {
+            for p in &spec.given {
+                for n in p.select(doc, root, root) {
+                    let Some(name) = cx.field(&spec.name, n) else {
+                        continue;
+                    };
+                    let fields = spec
+                        .fields
+                        .iter()
+                        .filter_map(|(k, f)| cx.field(f, n).map(|v| (k.clone(), v)))
+                        .collect();
+                    out.objects.push(ObjectFact {
+                        object_type: spec.object_type.clone(),
+                        name: name.text,
+                        fields,
+                    });
+                }
+            }
+        }
         for spec in set.infra.iter().filter(|s| applies(&s.kinds)) {
             for p in &spec.given {
                 for n in p.select(doc, root, root) {
@@ -309,9 +352,13 @@ fn routes(cx: &Cx<'_>, spec: &RouteSpec, out: &mut FileFacts) {
             let weight = cx
                 .opt(&spec.weight, member)
                 .and_then(|w| w.text.parse::<f64>().ok());
+            let priority = cx
+                .opt(&spec.priority, member)
+                .and_then(|w| w.text.parse::<f64>().ok());
             let member_loc = first_line_loc(cx, member);
             let m = MemberFact {
                 weight,
+                priority,
                 loc: member_loc.clone(),
                 deployments,
             };
@@ -325,6 +372,7 @@ fn routes(cx: &Cx<'_>, spec: &RouteSpec, out: &mut FileFacts) {
                     extractor: spec.id.clone(),
                     name: route_name,
                     ordered,
+                    needs: spec.needs.clone(),
                     loc: name.map_or(member_loc, |n| n.loc),
                     members: vec![m],
                 }),
@@ -332,7 +380,15 @@ fn routes(cx: &Cx<'_>, spec: &RouteSpec, out: &mut FileFacts) {
         }
     }
     for r in &mut out.routes[first_route..] {
-        if r.ordered && r.members.iter().any(|m| m.weight.is_some()) {
+        if r.ordered && r.members.iter().any(|m| m.priority.is_some()) {
+            // priorities: the lowest is tried first
+            r.members.sort_by(|a, b| {
+                a.priority
+                    .unwrap_or(0.0)
+                    .partial_cmp(&b.priority.unwrap_or(0.0))
+                    .unwrap_or(std::cmp::Ordering::Equal)
+            });
+        } else if r.ordered && r.members.iter().any(|m| m.weight.is_some()) {
             // priority tiers: the highest weight is tried first; ties keep document order
             r.members.sort_by(|a, b| {
                 b.weight

@@ -48,6 +48,11 @@ pub struct Route {
     pub name: String,
     pub extractor: String,
     pub ordered: bool,
+    /// (object type, why): see `RouteSpec::needs`.
+    #[serde(skip)]
+    pub needs: Option<(String, String)>,
+    /// Whether an object the route needs exists.
+    pub needs_met: bool,
     /// Deployment ids per member; for an ordered route member 0 is the primary.
     pub members: Vec<Vec<usize>>,
     #[serde(skip)]
@@ -97,16 +102,58 @@ pub struct Graph {
 /// Environment variables set anywhere in the project: name → (value, where).
 type Env = BTreeMap<String, Vec<(String, Location)>>;
 
+/// Named objects: (type, name) → fields.
+type Objects = BTreeMap<(String, String), Vec<(String, Val)>>;
+
+/// What values may refer to, project-wide.
+struct Lookups<'a> {
+    env: &'a Env,
+    objects: &'a Objects,
+}
+
+impl Lookups<'_> {
+    /// Follows a value's `via` references to the value they end at.
+    fn follow(&self, v: &Val) -> Result<Val, String> {
+        let mut cur = v.clone();
+        for (t, field) in &v.via {
+            let fields = self
+                .objects
+                .get(&(t.clone(), cur.text.clone()))
+                .ok_or_else(|| {
+                    format!(
+                        "refers to {t} `{}`, which the project does not define",
+                        cur.text
+                    )
+                })?;
+            cur = fields
+                .iter()
+                .find(|(k, _)| k == field)
+                .map(|(_, v)| v.clone())
+                .ok_or_else(|| format!("refers to {t} `{}`, which sets no {field}", cur.text))?;
+        }
+        cur.via.clear();
+        Ok(cur)
+    }
+}
+
 impl Graph {
     /// Builds the graph, consuming each file's facts as it goes so that facts and graph are
     /// never both held in full (on a large tree they are the run's biggest allocations).
     pub fn build(mut files: Vec<FileFacts>, reg: &Registry) -> Graph {
         let mut env: Env = BTreeMap::new();
+        let mut objects: Objects = BTreeMap::new();
         for f in &mut files {
             for e in std::mem::take(&mut f.env) {
                 env.entry(e.name).or_default().push((e.value, e.loc));
             }
+            for o in std::mem::take(&mut f.objects) {
+                objects.entry((o.object_type, o.name)).or_insert(o.fields);
+            }
         }
+        let lookups = Lookups {
+            env: &env,
+            objects: &objects,
+        };
         let mut g = Graph {
             routes: Vec::with_capacity(files.iter().map(|f| f.routes.len()).sum()),
             deployments: Vec::with_capacity(
@@ -131,7 +178,7 @@ impl Graph {
                 for (mi, m) in r.members.iter().enumerate() {
                     let mut ids = Vec::new();
                     for d in &m.deployments {
-                        let dep = resolve(reg, &env, d, id, mi, g.deployments.len());
+                        let dep = resolve(reg, &lookups, d, id, mi, g.deployments.len());
                         ids.push(dep.id);
                         g.deployments.push(dep);
                     }
@@ -143,6 +190,11 @@ impl Graph {
                     name: r.name.clone(),
                     extractor: r.extractor.clone(),
                     ordered: r.ordered,
+                    needs: r.needs.clone(),
+                    needs_met: r
+                        .needs
+                        .as_ref()
+                        .is_some_and(|(t, _)| objects.contains_key(&(t.clone(), r.name.clone()))),
                     members,
                     loc: r.loc.clone(),
                     member_locs: r.members.iter().map(|m| m.loc.clone()).collect(),
@@ -272,8 +324,10 @@ fn env_ref(text: &str) -> Option<&str> {
 
 /// A value with environment references resolved: `Ok(Some)` resolved or literal, `Ok(None)`
 /// absent, `Err(reason)` an indirection nothing in the project sets (or sets inconsistently).
-fn resolved(env: &Env, v: &Option<Val>) -> Result<Option<String>, String> {
+fn resolved(lk: &Lookups<'_>, v: &Option<Val>) -> Result<Option<String>, String> {
     let Some(v) = v else { return Ok(None) };
+    let v = &lk.follow(v)?;
+    let env = lk.env;
     if v.unknown {
         return Err(format!("`{}` is an expression", v.text));
     }
@@ -302,7 +356,7 @@ fn resolved(env: &Env, v: &Option<Val>) -> Result<Option<String>, String> {
 
 fn resolve(
     reg: &Registry,
-    env: &Env,
+    env: &Lookups<'_>,
     d: &DeploymentFact,
     route: usize,
     member: usize,
@@ -324,11 +378,12 @@ fn resolve(
         unknown: None,
         loc: d.loc.clone(),
     };
-    let named = d
-        .provider
-        .as_ref()
-        .filter(|p| !p.unknown)
-        .and_then(|p| reg.operator_named(d.namespace.as_deref().unwrap_or(""), &p.text));
+    // the provider may be a reference (Envoy: a backendRef names an AIServiceBackend)
+    let provider = resolved(env, &d.provider);
+    let named = match &provider {
+        Ok(Some(p)) => reg.operator_named(d.namespace.as_deref().unwrap_or(""), p),
+        _ => None,
+    };
     let direct = d.operator.as_ref().and_then(|o| reg.operator(&o.text));
     let mut op = direct.or(named);
     let mut region = None;
@@ -359,9 +414,10 @@ fn resolve(
         Err(_) => {}
     }
     if op.is_none() && dep.unknown.is_none() {
-        dep.unknown = Some(match (&d.provider, &d.operator) {
-            (Some(p), _) if p.unknown => format!("provider `{}` is an expression", p.text),
-            (Some(p), _) => format!("provider `{}` is not in the vendor registry", p.text),
+        dep.unknown = Some(match (&provider, &d.provider) {
+            (Err(why), _) => format!("its provider cannot be resolved: {why}"),
+            (Ok(Some(p)), _) => format!("provider `{p}` is not in the vendor registry"),
+            (_, Some(p)) if p.unknown => format!("provider `{}` is an expression", p.text),
             _ => "no provider is named".to_string(),
         });
     }

@@ -20,6 +20,7 @@ pub fn evaluate(g: &Graph, set: &RuleSet, selection: &Selection) -> Vec<Diagnost
             GraphCheck::FallbackTargetMissing => target_missing(g, rule, &mut out),
             GraphCheck::Concentration => concentration(g, rule, &mut out),
             GraphCheck::InfraConcentration => infra_concentration(g, rule, &mut out),
+            GraphCheck::FallbackNeedsObject => needs_object(g, rule, &mut out),
         }
     }
     out
@@ -235,6 +236,32 @@ fn infra_concentration(g: &Graph, rule: &GraphRule, out: &mut Vec<Diagnostic>) {
             .take(4)
         {
             label(&mut d, &i.loc, format!("also {first}"));
+        }
+        out.push(d);
+    }
+}
+
+/// Fallbacks that only work with a companion object (Envoy AI Gateway priorities need a retry
+/// policy on the generated route, or the gateway never tries the next priority).
+fn needs_object(g: &Graph, rule: &GraphRule, out: &mut Vec<Diagnostic>) {
+    for r in &g.routes {
+        let Some((object_type, why)) = &r.needs else {
+            continue;
+        };
+        if !r.ordered || r.members.len() < 2 || r.needs_met {
+            continue;
+        }
+        let mut msg = format!(
+            "`{}` lists {} priorities, but no {object_type} targets it: its fallback never runs",
+            r.name,
+            r.members.len()
+        );
+        if !why.is_empty() {
+            msg = format!("{msg} ({why})");
+        }
+        let mut d = finding(rule, &r.loc, msg);
+        if let Some(l) = r.member_locs.get(1) {
+            label(&mut d, l, "this fallback is never tried");
         }
         out.push(d);
     }
