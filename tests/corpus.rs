@@ -98,7 +98,7 @@ fn built_in_rules_on_the_corpus() {
             ("litellm-single-operator", 9),
             ("parse-error", 1),
             ("portkey-single-target", 1),
-            ("route-without-fallback", 191),
+            ("route-without-fallback", 194),
             ("serverless-single-cloud", 7),
             ("single-llm-vendor-credentials", 1),
         ]

@@ -3,7 +3,8 @@
 //! Convention: a file under `DIR/<rule-id>/` (any depth) is checked with every loaded rule. A
 //! comment `# expect: RULE@COL` (or `// expect: ...`; several separated by commas) on a line
 //! says a finding of RULE must start on that line at that column. For JSON, which has no
-//! comments, a sidecar `FILE.expect` holds `LINE:COL RULE` lines. The rules in scope for a file
+//! comments, and `.properties`, which has no inline ones, a sidecar `FILE.expect` holds
+//! `LINE:COL RULE` lines (any fixture may use one). The rules in scope for a file
 //! are the directory's rule id plus every rule it annotates; their findings must match the
 //! annotations exactly, no more and no fewer. A file with no annotation is a "must not fire"
 //! fixture for its directory's rule.
@@ -171,7 +172,13 @@ fn rule_dir(root: &Path, file: &Path, known: &BTreeSet<&str>) -> Option<String> 
 fn expectations(c: &Candidate, known: &BTreeSet<&str>) -> (Expect, Vec<String>) {
     let mut expect = Expect::new();
     let mut problems = Vec::new();
-    let is_json = matches!(c.class, classify::Class::Known(crate::parse::Format::Json));
+    // JSON has no comments and .properties no inline ones: they (or any file) take a sidecar
+    let sidecar_exists = PathBuf::from(format!("{}.expect", c.path.display())).is_file();
+    let is_json = sidecar_exists
+        || matches!(
+            c.class,
+            classify::Class::Known(crate::parse::Format::Json | crate::parse::Format::Properties)
+        );
     let mut add = |line: u32, spec: &str, problems: &mut Vec<String>| {
         for item in spec.split(',').map(str::trim).filter(|s| !s.is_empty()) {
             let (rule, col) = match item.split_once('@') {

@@ -486,6 +486,11 @@ impl Loader {
                             .collect()
                     })
                     .unwrap_or_default(),
+                use_key: match obj.get("use").and_then(Json::as_str) {
+                    Some("key") => Some(true),
+                    Some("value") => Some(false),
+                    _ => None,
+                },
             }));
         }
         Some(Some(Field {

@@ -118,6 +118,8 @@ pub struct Field {
     pub value: Option<String>,
     /// References to follow: (object type, field) pairs.
     pub via: Vec<(String, String)>,
+    /// Read the key a node sits under (`Some(true)`), or a key's value (`Some(false)`).
+    pub use_key: Option<bool>,
 }
 
 /// Named objects that fields can refer to with `via`.

@@ -156,6 +156,14 @@ impl Cx<'_> {
         }
         for p in &field.paths {
             for n in p.select(self.doc, self.root, focus) {
+                let n = match field.use_key {
+                    Some(true) => key_of(self.doc, n).unwrap_or(n),
+                    Some(false) => match value_of_key(self.doc, n) {
+                        Some(v) => v,
+                        None => continue,
+                    },
+                    None => n,
+                };
                 let Some(mut v) = self.val(n) else { continue };
                 if let (Some(re), false) = (&field.of, v.unknown) {
                     match re
@@ -438,4 +446,13 @@ fn first_line_loc(cx: &Cx<'_>, n: NodeId) -> Location {
         cx.path,
         crate::source::Span::new(span.start as usize, end),
     )
+}
+
+/// The value of the mapping entry whose key is `k`.
+fn value_of_key(doc: &Doc, k: NodeId) -> Option<NodeId> {
+    let parent = doc.parent(k)?;
+    match doc.value(parent) {
+        Value::Map(entries) => entries.iter().find(|&&(key, _)| key == k).map(|&(_, v)| v),
+        _ => None,
+    }
 }
