@@ -78,3 +78,63 @@ fn every_format_is_deterministic() {
     let mermaid = graph("mermaid", "2");
     assert!(mermaid.starts_with("flowchart LR") && mermaid.contains("linkStyle"));
 }
+
+#[test]
+fn a_user_registry_overrides_an_entry_and_changes_the_grade() {
+    let d = tempfile::TempDir::new().unwrap();
+    std::fs::write(
+        d.path().join("config.yaml"),
+        "model_list:\n  - model_name: chat\n    litellm_params: {model: anthropic/claude-sonnet-4-5}\n  - model_name: backup\n    litellm_params: {model: mistral/mistral-large-latest}\nrouter_settings:\n  fallbacks: [{\"chat\": [\"backup\"]}]\n",
+    )
+    .unwrap();
+    // Say our Mistral contract is served from Azure, like our Anthropic one: now they share a cloud.
+    std::fs::write(
+        d.path().join("registry.yaml"),
+        "version: 1\noperators:\n  - id: mistral\n    name: Mistral via our Azure tenancy\n    parent: mistral\n    cloud: azure\n    names: {litellm: [mistral]}\n  - id: anthropic\n    name: Anthropic via our Azure tenancy\n    parent: anthropic\n    cloud: azure\n    names: {litellm: [anthropic]}\n",
+    )
+    .unwrap();
+    let run = |extra: &[&str]| {
+        let out = Command::cargo_bin("hedge")
+            .unwrap()
+            .current_dir(d.path())
+            .args([
+                "check",
+                "--format",
+                "short",
+                "--select",
+                "fallback-not-independent",
+                "config.yaml",
+            ])
+            .args(extra)
+            .output()
+            .unwrap();
+        String::from_utf8(out.stdout).unwrap()
+    };
+    assert_eq!(run(&[]), "", "independent with the built-in registry");
+    assert_eq!(
+        run(&["--registry", "registry.yaml"]),
+        "config.yaml:7:25: warning[fallback-not-independent]: fallback from `chat` to `backup` is shared-cloud: both run on azure (anthropic → mistral)\n"
+    );
+    // a broken registry is a configuration error pointing into it
+    std::fs::write(
+        d.path().join("bad.yaml"),
+        "version: 1\noperators:\n  - id: x\n    nmae: X\n",
+    )
+    .unwrap();
+    let out = Command::cargo_bin("hedge")
+        .unwrap()
+        .current_dir(d.path())
+        .args([
+            "check",
+            "--registry",
+            "bad.yaml",
+            "--format",
+            "short",
+            "config.yaml",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr)
+        .contains("bad.yaml:4:5: error[invalid-registry]: unknown key `nmae`"));
+}
