@@ -198,7 +198,7 @@ pub fn check_file(c: &Candidate, settings: &Settings) -> FileReport {
         }
     }
     let facts = if parsed.errors.is_empty() || format == Format::Yaml {
-        facts::extract(&settings.rules, &file, &c.display, format, &parsed.docs)
+        facts::extract(&settings.rules, &file, &c.display, &parsed.docs, &kinds)
     } else {
         FileFacts::default()
     };

@@ -5,11 +5,9 @@
 use std::sync::Arc;
 
 use crate::diag::Location;
-use crate::engine::eval::kinds_of;
 use crate::engine::predicate::{key_of, text, Ctx, Tri};
 use crate::engine::ruleset::{Field, InfraAs, Ordered, Role, RouteSpec, RuleSet};
 use crate::model::{Doc, NodeId, Value};
-use crate::parse::Format;
 use crate::source::SourceFile;
 
 /// A value read from a document, with where it was written.
@@ -190,25 +188,23 @@ impl Cx<'_> {
     }
 }
 
-/// Extracts every fact the rule set's extractors find in a file's documents.
+/// Extracts every fact the rule set's extractors find in a file's documents; `doc_kinds[i]` are
+/// document i's kinds (from `kinds_of`, computed once per document by the caller).
 pub fn extract(
     set: &RuleSet,
     file: &SourceFile,
     path: &Arc<str>,
-    format: Format,
     docs: &[Doc],
+    doc_kinds: &[Vec<usize>],
 ) -> FileFacts {
     let mut out = FileFacts::default();
     if set.routes.is_empty() && set.env.is_empty() && set.infra.is_empty() && set.objects.is_empty()
     {
         return out;
     }
-    for doc in docs {
+    for (doc, ks) in docs.iter().zip(doc_kinds) {
         let Some(root) = doc.root() else { continue };
-        let kinds: Vec<&str> = kinds_of(set, path, format, doc)
-            .into_iter()
-            .map(|i| set.kinds[i].id.as_str())
-            .collect();
+        let kinds: Vec<&str> = ks.iter().map(|&i| set.kinds[i].id.as_str()).collect();
         if kinds.is_empty() {
             continue;
         }
