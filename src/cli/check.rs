@@ -10,11 +10,8 @@ use crate::pipeline::{self, Settings};
 use crate::report::{self, Report, Summary};
 
 pub fn run(args: &CheckArgs) -> i32 {
-    for p in &args.paths {
-        if std::fs::symlink_metadata(p).is_err() {
-            eprintln!("error: path not found: {}", p.display());
-            return EXIT_USAGE;
-        }
+    if let Err(code) = super::check_paths(&args.paths) {
+        return code;
     }
     let rules = match super::load_rules(&args.source, args.format) {
         Ok(r) => r,

@@ -16,11 +16,8 @@ pub fn run(args: &GraphArgs) -> i32 {
         Ok(r) => r,
         Err(code) => return code,
     };
-    for p in &args.paths {
-        if std::fs::symlink_metadata(p).is_err() {
-            eprintln!("error: path not found: {}", p.display());
-            return EXIT_USAGE;
-        }
+    if let Err(code) = super::check_paths(&args.paths) {
+        return code;
     }
     let settings = Settings {
         rules,

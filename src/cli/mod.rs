@@ -289,6 +289,17 @@ fn print_load_error(e: &load::LoadError, format: OutputFormat) -> i32 {
     EXIT_USAGE
 }
 
+/// Every path named on the command line must exist; a missing one is a usage error.
+pub fn check_paths(paths: &[PathBuf]) -> Result<(), i32> {
+    for p in paths {
+        if std::fs::symlink_metadata(p).is_err() {
+            eprintln!("error: path not found: {}", p.display());
+            return Err(EXIT_USAGE);
+        }
+    }
+    Ok(())
+}
+
 /// Checks rule ids named on the command line; an unknown one is a usage error.
 pub fn check_rule_ids(set: &RuleSet, ids: &[String]) -> Result<(), i32> {
     let known: Vec<&str> = set.all_ids();

@@ -287,24 +287,12 @@ impl Loader {
                 }
             }
         }
-        for (i, r) in json
-            .get("routes")
-            .and_then(Json::as_array)
-            .into_iter()
-            .flatten()
-            .enumerate()
-        {
+        for (i, r) in items(json, "routes") {
             if let Some(spec) = self.route_spec(pack, &format!("/routes/{i}"), r) {
                 self.set.routes.push(spec);
             }
         }
-        for (i, e) in json
-            .get("env")
-            .and_then(Json::as_array)
-            .into_iter()
-            .flatten()
-            .enumerate()
-        {
+        for (i, e) in items(json, "env") {
             let ptr = format!("/env/{i}");
             let kinds = self.kind_list(pack, &ptr, e);
             let given = self.paths(pack, &format!("{ptr}/given"), e.get("given"));
@@ -319,13 +307,7 @@ impl Loader {
                 });
             }
         }
-        for (i, e) in json
-            .get("infra")
-            .and_then(Json::as_array)
-            .into_iter()
-            .flatten()
-            .enumerate()
-        {
+        for (i, e) in items(json, "infra") {
             let ptr = format!("/infra/{i}");
             let kinds = self.kind_list(pack, &ptr, e);
             let classify = match e.get("as").and_then(Json::as_str) {
@@ -344,13 +326,7 @@ impl Loader {
                 });
             }
         }
-        for (i, o) in json
-            .get("objects")
-            .and_then(Json::as_array)
-            .into_iter()
-            .flatten()
-            .enumerate()
-        {
+        for (i, o) in items(json, "objects") {
             let ptr = format!("/objects/{i}");
             let kinds = self.kind_list(pack, &ptr, o);
             let given = self.paths(pack, &format!("{ptr}/given"), o.get("given"));
@@ -377,13 +353,7 @@ impl Loader {
                 });
             }
         }
-        for (i, g) in json
-            .get("graph_rules")
-            .and_then(Json::as_array)
-            .into_iter()
-            .flatten()
-            .enumerate()
-        {
+        for (i, g) in items(json, "graph_rules") {
             let ptr = format!("/graph_rules/{i}");
             if let Some(rule) = graph_rule(pack, g) {
                 let site = pack.value_span(&format!("{ptr}/id"));
@@ -905,6 +875,15 @@ impl Loader {
         let b = bounds(&Json::Object(obj.clone()));
         (!b.is_empty()).then_some(Check::Compare(b))
     }
+}
+
+/// The entries of a top-level array of a pack, with their indices (for JSON pointers).
+fn items<'a>(json: &'a Json, key: &str) -> impl Iterator<Item = (usize, &'a Json)> {
+    json.get(key)
+        .and_then(Json::as_array)
+        .into_iter()
+        .flatten()
+        .enumerate()
 }
 
 fn graph_rule(pack: &Pack, g: &Json) -> Option<GraphRule> {
