@@ -338,7 +338,7 @@ fn routes(cx: &Cx<'_>, spec: &RouteSpec, out: &mut FileFacts) {
                 }
                 v
             };
-            let deployments = deployment_nodes
+            let deployments: Vec<DeploymentFact> = deployment_nodes
                 .into_iter()
                 .map(|d| DeploymentFact {
                     namespace: spec.namespace.clone(),
@@ -359,7 +359,13 @@ fn routes(cx: &Cx<'_>, spec: &RouteSpec, out: &mut FileFacts) {
             let priority = cx
                 .opt(&spec.priority, member)
                 .and_then(|w| w.text.parse::<f64>().ok());
-            let member_loc = first_line_loc(cx, member);
+            // a member is best pointed at by what it names (its provider), else its first line
+            let member_loc = deployments
+                .first()
+                .and_then(|d| d.provider.as_ref().or(d.operator.as_ref()))
+                .filter(|v| !v.via.is_empty() || v.loc.span.len() > 0)
+                .map(|v| v.loc.clone())
+                .unwrap_or_else(|| first_line_loc(cx, member));
             let m = MemberFact {
                 weight,
                 priority,
