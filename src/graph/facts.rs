@@ -363,7 +363,7 @@ fn routes(cx: &Cx<'_>, spec: &RouteSpec, out: &mut FileFacts) {
             let member_loc = deployments
                 .first()
                 .and_then(|d| d.provider.as_ref().or(d.operator.as_ref()))
-                .filter(|v| !v.via.is_empty() || v.loc.span.len() > 0)
+                .filter(|v| !v.via.is_empty() || !v.loc.span.is_empty())
                 .map(|v| v.loc.clone())
                 .unwrap_or_else(|| first_line_loc(cx, member));
             let m = MemberFact {
