@@ -138,3 +138,27 @@ fn a_user_registry_overrides_an_entry_and_changes_the_grade() {
     assert!(String::from_utf8_lossy(&out.stderr)
         .contains("bad.yaml:4:5: error[invalid-registry]: unknown key `nmae`"));
 }
+
+#[test]
+fn kong_gemini_with_vertex_options_is_vertex_ai() {
+    let d = tempfile::TempDir::new().unwrap();
+    std::fs::write(
+        d.path().join("plugin.yaml"),
+        "name: ai-proxy-advanced\nconfig:\n  targets:\n    - model:\n        provider: gemini\n        name: gemini-2.5-flash\n        options:\n          gemini:\n            api_endpoint: \"${vertex_api_endpoint}\"\n            project_id: \"${gcp_project_id}\"\n    - model:\n        provider: gemini\n        name: gemini-2.5-pro\n",
+    )
+    .unwrap();
+    let out = Command::cargo_bin("hedge")
+        .unwrap()
+        .current_dir(d.path())
+        .args(["graph", "plugin.yaml"])
+        .output()
+        .unwrap();
+    let g: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let ops: Vec<&str> = g["deployments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["operator"].as_str().unwrap())
+        .collect();
+    assert_eq!(ops, ["google-vertex", "google-gemini-api"]);
+}

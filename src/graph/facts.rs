@@ -144,6 +144,19 @@ impl Cx<'_> {
     }
 
     fn field_value(&self, field: &Field, focus: NodeId) -> Option<Val> {
+        // `value` with `path`: the constant, when the path selects something
+        if let (Some(v), false) = (&field.value, field.paths.is_empty()) {
+            let hit = field
+                .paths
+                .iter()
+                .find_map(|p| p.select(self.doc, self.root, focus).first().copied());
+            return hit.map(|n| Val {
+                text: v.clone(),
+                unknown: false,
+                loc: self.loc(n),
+                via: Vec::new(),
+            });
+        }
         if let Some(v) = &field.value {
             return Some(Val {
                 text: v.clone(),
@@ -322,71 +335,78 @@ fn routes(cx: &Cx<'_>, spec: &RouteSpec, out: &mut FileFacts) {
         }
     };
     let first_route = out.routes.len();
+    // a member two `given` paths both select is still one member
+    let mut members: Vec<NodeId> = Vec::new();
     for g in &spec.given {
-        for member in g.select(cx.doc, cx.root, cx.root) {
-            let name = cx.opt(&spec.route, member);
-            let deployment_nodes: Vec<NodeId> = if spec.deployments.is_empty() {
-                vec![member]
-            } else {
-                let mut v = Vec::new();
-                for p in &spec.deployments {
-                    for n in p.select(cx.doc, cx.root, member) {
-                        if !v.contains(&n) {
-                            v.push(n);
-                        }
+        for m in g.select(cx.doc, cx.root, cx.root) {
+            if !members.contains(&m) {
+                members.push(m);
+            }
+        }
+    }
+    for member in members {
+        let name = cx.opt(&spec.route, member);
+        let deployment_nodes: Vec<NodeId> = if spec.deployments.is_empty() {
+            vec![member]
+        } else {
+            let mut v = Vec::new();
+            for p in &spec.deployments {
+                for n in p.select(cx.doc, cx.root, member) {
+                    if !v.contains(&n) {
+                        v.push(n);
                     }
                 }
-                v
-            };
-            let deployments: Vec<DeploymentFact> = deployment_nodes
-                .into_iter()
-                .map(|d| DeploymentFact {
-                    namespace: spec.namespace.clone(),
-                    provider: cx.opt(&spec.provider, d),
-                    operator: cx.opt(&spec.operator, d),
-                    model: cx.opt(&spec.model, d),
-                    base_model: cx.opt(&spec.base_model, d),
-                    endpoint: cx.opt(&spec.endpoint, d),
-                    region: cx.opt(&spec.region, d),
-                    rpm: cx.opt(&spec.rpm, d),
-                    tpm: cx.opt(&spec.tpm, d),
-                    loc: Some(cx.loc(d)),
-                })
-                .collect();
-            let weight = cx
-                .opt(&spec.weight, member)
-                .and_then(|w| w.text.parse::<f64>().ok());
-            let priority = cx
-                .opt(&spec.priority, member)
-                .and_then(|w| w.text.parse::<f64>().ok());
-            // a member is best pointed at by what it names (its provider), else its first line
-            let member_loc = deployments
-                .first()
-                .and_then(|d| d.provider.as_ref().or(d.operator.as_ref()))
-                .filter(|v| !v.via.is_empty() || !v.loc.span.is_empty())
-                .map(|v| v.loc.clone())
-                .unwrap_or_else(|| first_line_loc(cx, member));
-            let m = MemberFact {
-                weight,
-                priority,
-                loc: member_loc.clone(),
-                deployments,
-            };
-            let route_name = name.as_ref().map_or(spec.id.clone(), |n| n.text.clone());
-            match out.routes[first_route..]
-                .iter_mut()
-                .find(|r| r.extractor == spec.id && r.name == route_name)
-            {
-                Some(r) => r.members.push(m),
-                None => out.routes.push(RouteFact {
-                    extractor: spec.id.clone(),
-                    name: route_name,
-                    ordered,
-                    needs: spec.needs.clone(),
-                    loc: name.map_or(member_loc, |n| n.loc),
-                    members: vec![m],
-                }),
             }
+            v
+        };
+        let deployments: Vec<DeploymentFact> = deployment_nodes
+            .into_iter()
+            .map(|d| DeploymentFact {
+                namespace: spec.namespace.clone(),
+                provider: cx.opt(&spec.provider, d),
+                operator: cx.opt(&spec.operator, d),
+                model: cx.opt(&spec.model, d),
+                base_model: cx.opt(&spec.base_model, d),
+                endpoint: cx.opt(&spec.endpoint, d),
+                region: cx.opt(&spec.region, d),
+                rpm: cx.opt(&spec.rpm, d),
+                tpm: cx.opt(&spec.tpm, d),
+                loc: Some(cx.loc(d)),
+            })
+            .collect();
+        let weight = cx
+            .opt(&spec.weight, member)
+            .and_then(|w| w.text.parse::<f64>().ok());
+        let priority = cx
+            .opt(&spec.priority, member)
+            .and_then(|w| w.text.parse::<f64>().ok());
+        // a member is best pointed at by what it names (its provider), else its first line
+        let member_loc = deployments
+            .first()
+            .and_then(|d| d.provider.as_ref().or(d.operator.as_ref()))
+            .filter(|v| !v.via.is_empty() || !v.loc.span.is_empty())
+            .map(|v| v.loc.clone())
+            .unwrap_or_else(|| first_line_loc(cx, member));
+        let m = MemberFact {
+            weight,
+            priority,
+            loc: member_loc.clone(),
+            deployments,
+        };
+        let route_name = name.as_ref().map_or(spec.id.clone(), |n| n.text.clone());
+        match out.routes[first_route..]
+            .iter_mut()
+            .find(|r| r.extractor == spec.id && r.name == route_name)
+        {
+            Some(r) => r.members.push(m),
+            None => out.routes.push(RouteFact {
+                extractor: spec.id.clone(),
+                name: route_name,
+                ordered,
+                needs: spec.needs.clone(),
+                loc: name.map_or(member_loc, |n| n.loc),
+                members: vec![m],
+            }),
         }
     }
     for r in &mut out.routes[first_route..] {
