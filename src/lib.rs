@@ -7,6 +7,7 @@
 //! tree lives only while that file is being worked on.
 
 pub mod cli;
+pub mod config;
 pub mod diag;
 pub mod discover;
 pub mod engine;

@@ -127,6 +127,14 @@ fn documented_examples_fire_and_pass_as_documented() {
             let name = example_name(r["kinds"].as_array().unwrap(), &example);
             let d = TempDir::new().unwrap();
             fs::write(d.path().join(name), &example).unwrap();
+            // an example may state the configuration it needs on its first line
+            if let Some(toml) = example
+                .lines()
+                .next()
+                .and_then(|l| l.strip_prefix("# hedge.toml: "))
+            {
+                fs::write(d.path().join("hedge.toml"), toml).unwrap();
+            }
             let (_, out) = stdout(
                 hedge()
                     .args(["check", "--format", "short", "--select", id])

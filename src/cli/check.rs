@@ -3,43 +3,87 @@
 use std::io::{IsTerminal, Write};
 
 use super::{CheckArgs, ColorChoice, FailOn, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE};
+use crate::config::{self, Config};
 use crate::diag::Severity;
 use crate::discover;
 use crate::engine::ruleset::Selection;
 use crate::pipeline::{self, Settings};
 use crate::report::{self, Report, Summary};
+use std::sync::Arc;
 
 pub fn run(args: &CheckArgs) -> i32 {
     if let Err(code) = super::check_paths(&args.paths) {
         return code;
     }
-    let rules = match super::load_rules(&args.source, args.format) {
-        Ok(r) => r,
+    let config = match load_config(args) {
+        Ok(c) => c,
         Err(code) => return code,
     };
-    let registry = match super::load_registry(&args.source, args.format) {
-        Ok(r) => r,
-        Err(code) => return code,
-    };
-    for ids in [&args.select, &args.ignore] {
-        if let Err(code) = super::check_rule_ids(&rules, ids) {
-            return code;
-        }
+    if args.show_config {
+        return show_config(&config);
     }
+    let mut source = args.source.clone();
+    source.rules.extend(config.packs.iter().cloned());
+    source.registry.extend(config.registry.iter().cloned());
+    let mut rules = match super::load_rule_set(&source, args.format) {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
+    let problems = config.check_rule_ids(&rules);
+    if !problems.is_empty() {
+        return super::print_diagnostics(
+            "invalid configuration",
+            &problems,
+            &config.sources(),
+            args.format,
+        );
+    }
+    let registry = match super::load_registry(&source, args.format) {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
+    let cli_ids: Vec<String> = [
+        &args.select,
+        &args.ignore,
+        &args.allow,
+        &args.warn,
+        &args.deny,
+    ]
+    .into_iter()
+    .flatten()
+    .cloned()
+    .collect();
+    if let Err(code) = super::check_rule_ids(&rules, &cli_ids) {
+        return code;
+    }
+    // command-line levels come after the configuration's, so they win
+    let mut levels = config.severity.clone();
+    levels.extend(args.allow.iter().map(|r| (r.clone(), None)));
+    levels.extend(
+        args.warn
+            .iter()
+            .map(|r| (r.clone(), Some(Severity::Warning))),
+    );
+    levels.extend(args.deny.iter().map(|r| (r.clone(), Some(Severity::Error))));
+    let mut selection = Selection {
+        select: config.select.iter().chain(&args.select).cloned().collect(),
+        ignore: config.ignore.iter().chain(&args.ignore).cloned().collect(),
+    };
+    config::apply_levels(&mut rules, &mut selection, &levels);
+    config::apply_policy(&mut rules, &mut selection, &config.policy);
+    let mut excludes = args.exclude.clone();
+    excludes.extend(config.exclude.iter().cloned());
     let settings = Settings {
         discover: discover::Options {
             no_ignore: args.no_ignore,
-            excludes: args.exclude.clone(),
+            excludes,
             threads: args.threads,
         },
         max_file_size: args.max_file_size,
         threads: args.threads,
-        rules,
+        rules: Arc::new(rules),
         registry,
-        selection: Selection {
-            select: args.select.clone(),
-            ignore: args.ignore.clone(),
-        },
+        selection,
         keep_sources: args.format == crate::report::OutputFormat::Human,
     };
     let outcome = match pipeline::run(&args.paths, &settings) {
@@ -117,4 +161,37 @@ pub fn run(args: &CheckArgs) -> i32 {
         Some(t) if outcome.diagnostics.iter().any(|d| d.severity >= t) => EXIT_FINDINGS,
         _ => EXIT_OK,
     }
+}
+
+fn load_config(args: &CheckArgs) -> Result<Config, i32> {
+    let path = if args.isolated {
+        None
+    } else if let Some(p) = &args.config {
+        Some(p.clone())
+    } else {
+        args.paths.first().and_then(|p| config::find(p))
+    };
+    match path {
+        None => Ok(Config::default()),
+        Some(p) => Config::load(&p).map_err(|e| {
+            super::print_diagnostics(
+                "invalid configuration",
+                &e.diagnostics,
+                &e.sources,
+                args.format,
+            )
+        }),
+    }
+}
+
+fn show_config(config: &Config) -> i32 {
+    let mut out = std::io::stdout().lock();
+    let _ = match &config.path {
+        Some(p) => writeln!(out, "# configuration: {p}"),
+        None => writeln!(out, "# no configuration file: built-in defaults"),
+    };
+    for s in &config.settings {
+        let _ = writeln!(out, "{} = {}    # {}", s.key, s.value, s.origin);
+    }
+    EXIT_OK
 }

@@ -175,6 +175,35 @@ pub struct CheckArgs {
     /// Never run these rules (comma-separated or repeated)
     #[arg(long, value_name = "RULE", value_delimiter = ',')]
     pub ignore: Vec<String>,
+
+    /// Turn a rule off (like clippy's -A)
+    #[arg(
+        short = 'A',
+        long = "allow",
+        value_name = "RULE",
+        value_delimiter = ','
+    )]
+    pub allow: Vec<String>,
+
+    /// Make a rule a warning
+    #[arg(short = 'W', long = "warn", value_name = "RULE", value_delimiter = ',')]
+    pub warn: Vec<String>,
+
+    /// Make a rule an error
+    #[arg(short = 'D', long = "deny", value_name = "RULE", value_delimiter = ',')]
+    pub deny: Vec<String>,
+
+    /// Use this configuration file instead of the nearest hedge.toml
+    #[arg(long, value_name = "FILE", conflicts_with = "isolated")]
+    pub config: Option<PathBuf>,
+
+    /// Ignore every hedge.toml
+    #[arg(long)]
+    pub isolated: bool,
+
+    /// Print the effective configuration, each setting with the file and line it comes from, and exit
+    #[arg(long)]
+    pub show_config: bool,
 }
 
 #[derive(Args, Debug)]
@@ -267,24 +296,42 @@ pub fn load_registry(source: &RuleSource, format: OutputFormat) -> Result<Arc<Re
 /// Loads the built-in and user rule packs. On failure the problems are printed (pointing into
 /// the packs) in `format`, and the caller should exit with [`EXIT_USAGE`].
 pub fn load_rules(source: &RuleSource, format: OutputFormat) -> Result<Arc<RuleSet>, i32> {
-    load::load(&source.rules)
-        .map(Arc::new)
-        .map_err(|e| print_load_error(&e, format))
+    load_rule_set(source, format).map(Arc::new)
+}
+
+/// Like [`load_rules`], for callers that adjust the set (configuration) before sharing it.
+pub fn load_rule_set(source: &RuleSource, format: OutputFormat) -> Result<RuleSet, i32> {
+    load::load(&source.rules).map_err(|e| print_load_error(&e, format))
 }
 
 fn print_load_error(e: &load::LoadError, format: OutputFormat) -> i32 {
+    print_diagnostics(
+        "invalid rule pack or registry",
+        &e.diagnostics,
+        &e.sources,
+        format,
+    )
+}
+
+/// Prints configuration problems (to stderr, in the chosen format); returns [`EXIT_USAGE`].
+pub fn print_diagnostics(
+    what: &str,
+    diagnostics: &[crate::diag::Diagnostic],
+    sources: &std::collections::BTreeMap<Arc<str>, Arc<str>>,
+    format: OutputFormat,
+) -> i32 {
     let mut summary = Summary::default();
-    summary.count(&e.diagnostics);
+    summary.count(diagnostics);
     let r = Report {
-        diagnostics: &e.diagnostics,
+        diagnostics,
         show_summary: false,
-        sources: &e.sources,
+        sources,
         summary,
     };
     let color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
         && std::io::stderr().is_terminal();
     let mut err = std::io::stderr().lock();
-    let _ = writeln!(err, "error: invalid rule pack or registry");
+    let _ = writeln!(err, "error: {what}");
     let _ = report::render(format, &r, color, &mut err);
     EXIT_USAGE
 }

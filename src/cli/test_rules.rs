@@ -14,6 +14,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use super::{TestRulesArgs, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE};
+use crate::config::{self, Config};
 use crate::discover::{self, classify, Candidate};
 use crate::graph::{self, Graph};
 use crate::pipeline::{self, Settings};
@@ -56,11 +57,6 @@ pub fn run(args: &TestRulesArgs) -> i32 {
     // First every file on its own; then graph rules per project: a subdirectory of a rule
     // directory is one project (for cross-file fallbacks and environment files), any other
     // fixture is a project by itself.
-    let mut reports: Vec<_> = found
-        .files
-        .iter()
-        .map(|c| pipeline::check_file(c, &settings))
-        .collect();
     let project = |c: &Candidate| -> PathBuf {
         let rel = c.path.strip_prefix(&args.dir).unwrap_or(&c.path);
         let parts: Vec<_> = rel.components().collect();
@@ -75,19 +71,59 @@ pub fn run(args: &TestRulesArgs) -> i32 {
     let mut projects: Vec<PathBuf> = found.files.iter().map(project).collect();
     projects.sort();
     projects.dedup();
+    let mut reports: Vec<Option<pipeline::FileReport>> = found.files.iter().map(|_| None).collect();
     for p in &projects {
         let members: Vec<usize> = (0..found.files.len())
             .filter(|&i| &project(&found.files[i]) == p)
             .collect();
-        let facts: Vec<_> = members.iter().map(|&i| reports[i].facts.clone()).collect();
-        let g = Graph::build(facts, &settings.registry);
-        for d in graph::rules::evaluate(&g, &settings.rules, &settings.selection) {
-            if let Some(&i) = members.iter().find(|&&i| reports[i].display == d.path) {
-                reports[i].diagnostics.push(d);
+        // a project directory may carry its own hedge.toml (policy fixtures)
+        let local = p
+            .is_dir()
+            .then(|| p.join("hedge.toml"))
+            .filter(|c| c.is_file());
+        let project_settings = match local {
+            None => settings.clone(),
+            Some(cfg) => match Config::load(&cfg) {
+                Err(e) => {
+                    return super::print_diagnostics(
+                        "invalid configuration",
+                        &e.diagnostics,
+                        &e.sources,
+                        OutputFormat::Human,
+                    )
+                }
+                Ok(cfg) => {
+                    let mut rules = (*settings.rules).clone();
+                    let mut selection = settings.selection.clone();
+                    config::apply_levels(&mut rules, &mut selection, &cfg.severity);
+                    config::apply_policy(&mut rules, &mut selection, &cfg.policy);
+                    Settings {
+                        rules: std::sync::Arc::new(rules),
+                        selection,
+                        ..settings.clone()
+                    }
+                }
+            },
+        };
+        for &i in &members {
+            reports[i] = Some(pipeline::check_file(&found.files[i], &project_settings));
+        }
+        let facts: Vec<_> = members
+            .iter()
+            .filter_map(|&i| reports[i].as_ref().map(|r| r.facts.clone()))
+            .collect();
+        let g = Graph::build(facts, &project_settings.registry);
+        for d in graph::rules::evaluate(&g, &project_settings.rules, &project_settings.selection) {
+            let owner = members
+                .iter()
+                .find(|&&i| reports[i].as_ref().is_some_and(|r| r.display == d.path));
+            if let Some(r) = owner.and_then(|&i| reports[i].as_mut()) {
+                r.diagnostics.push(d);
             }
         }
     }
     for (c, report) in found.files.iter().zip(&reports) {
+        let Some(report) = report else { continue };
         let (expect, problems) = expectations(c, &known);
         let dir_rule = rule_dir(&args.dir, &c.path, &known);
         let mut scope: BTreeSet<String> = expect.iter().map(|e| e.2.clone()).collect();

@@ -130,6 +130,7 @@ struct Loader {
 
 /// A data file (rule pack, registry...) being read: its file and, for every JSON pointer, the
 /// spans of the key (if any) and the value, so any later error can point into it.
+#[derive(Debug)]
 pub(crate) struct Pack {
     pub name: Arc<str>,
     pub file: SourceFile,
@@ -165,6 +166,8 @@ pub(crate) fn read_pack(
     let file = SourceFile::new(PathBuf::from(&*name), text.to_string(), Encoding::Utf8);
     let format = if name.ends_with(".json") {
         Format::Json
+    } else if name.ends_with(".toml") {
+        Format::Toml
     } else {
         Format::Yaml
     };
@@ -919,6 +922,7 @@ fn graph_rule(pack: &Pack, g: &Json) -> Option<GraphRule> {
             "fallback-target-missing" => GraphCheck::FallbackTargetMissing,
             "infra-concentration" => GraphCheck::InfraConcentration,
             "fallback-needs-object" => GraphCheck::FallbackNeedsObject,
+            "banned-vendor" => GraphCheck::BannedVendor,
             _ => GraphCheck::Concentration,
         },
         min_grade: s("min_grade"),

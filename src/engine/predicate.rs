@@ -114,7 +114,7 @@ pub enum TypeName {
     Expression,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub enum Check {
     Exists(bool),
     Equals(Scalar),
@@ -132,7 +132,7 @@ pub enum Check {
 /// whole match, is the name) and `value` replaces the name when given. The first extractor that
 /// yields a name wins, so a list reads as "self-hosted if api_base is private, else the model's
 /// prefix, else openai".
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Extractor {
     pub path: Option<Path>,
     pub use_key: bool,
@@ -140,7 +140,7 @@ pub struct Extractor {
     pub value: Option<String>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Test {
     /// Nodes to test: the union of these paths, in order (empty: the current node).
     pub paths: Vec<Path>,
@@ -148,7 +148,7 @@ pub struct Test {
     pub check: Check,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub enum Predicate {
     All(Vec<Predicate>),
     Any(Vec<Predicate>),

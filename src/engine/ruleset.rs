@@ -11,7 +11,7 @@ use super::predicate::Predicate;
 use crate::diag::Severity;
 use crate::parse::Format;
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Kind {
     pub id: String,
     pub title: String,
@@ -35,7 +35,7 @@ pub struct Docs {
 }
 
 /// A message with `{value}`, `{missing}` and `{@.path}` / `{$.path}` placeholders.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub enum Part {
     Lit(String),
     Value,
@@ -43,7 +43,7 @@ pub enum Part {
     Path(Path),
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Rule {
     pub id: String,
     pub title: String,
@@ -61,7 +61,7 @@ pub struct Rule {
     pub origin: Arc<str>,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct RuleSet {
     pub kinds: Vec<Kind>,
     pub rules: Vec<Rule>,
@@ -69,6 +69,8 @@ pub struct RuleSet {
     pub env: Vec<EnvSpec>,
     pub infra: Vec<InfraSpec>,
     pub objects: Vec<ObjectSpec>,
+    /// Vendors the policy bans (from hedge.toml).
+    pub banned: crate::config::Banned,
     pub graph_rules: Vec<GraphRule>,
     /// Text of every loaded pack by name, for diagnostics that point into them.
     pub sources: BTreeMap<Arc<str>, Arc<str>>,
@@ -108,7 +110,7 @@ impl Selection {
 }
 
 /// A value read from a document (see `field` in the rule schema).
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct Field {
     /// Tried in order; the first that selects something gives the value.
     pub paths: Vec<Path>,
@@ -123,7 +125,7 @@ pub struct Field {
 }
 
 /// Named objects that fields can refer to with `via`.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct ObjectSpec {
     pub kinds: Vec<String>,
     pub given: Vec<Path>,
@@ -150,7 +152,7 @@ impl Role {
     }
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct FallbackSpec {
     pub given: Vec<Path>,
     pub from: Option<Field>,
@@ -158,7 +160,7 @@ pub struct FallbackSpec {
     pub role: Role,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub enum Ordered {
     Always(bool),
     When(Predicate),
@@ -166,7 +168,7 @@ pub enum Ordered {
 
 /// A dependency extractor: how documents of some kinds become routes, deployments and
 /// fallbacks in the provider graph.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct RouteSpec {
     pub id: String,
     pub kinds: Vec<String>,
@@ -201,14 +203,14 @@ pub enum InfraAs {
     Region,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct InfraSpec {
     pub kinds: Vec<String>,
     pub given: Vec<Path>,
     pub classify: InfraAs,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct EnvSpec {
     pub kinds: Vec<String>,
     pub given: Vec<Path>,
@@ -225,6 +227,7 @@ pub enum GraphCheck {
     Concentration,
     InfraConcentration,
     FallbackNeedsObject,
+    BannedVendor,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -236,7 +239,7 @@ pub enum OwnerKind {
     Region,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct GraphRule {
     pub id: String,
     pub title: String,

@@ -39,6 +39,9 @@ pub struct Deployment {
     pub unknown: Option<String>,
     #[serde(skip)]
     pub loc: Option<Location>,
+    /// Where the vendor is named (the provider or model value), for findings about it.
+    #[serde(skip)]
+    pub vendor_loc: Option<Location>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -377,6 +380,12 @@ fn resolve(
         self_hosted: false,
         unknown: None,
         loc: d.loc.clone(),
+        vendor_loc: d
+            .provider
+            .as_ref()
+            .filter(|p| p.via.is_empty() && !p.loc.span.is_empty())
+            .or(d.model.as_ref())
+            .map(|v| v.loc.clone()),
     };
     // the provider may be a reference (Envoy: a backendRef names an AIServiceBackend)
     let provider = resolved(env, &d.provider);

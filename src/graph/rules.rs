@@ -21,6 +21,7 @@ pub fn evaluate(g: &Graph, set: &RuleSet, selection: &Selection) -> Vec<Diagnost
             GraphCheck::Concentration => concentration(g, rule, &mut out),
             GraphCheck::InfraConcentration => infra_concentration(g, rule, &mut out),
             GraphCheck::FallbackNeedsObject => needs_object(g, rule, &mut out),
+            GraphCheck::BannedVendor => banned(g, set, rule, &mut out),
         }
     }
     out
@@ -264,5 +265,35 @@ fn needs_object(g: &Graph, rule: &GraphRule, out: &mut Vec<Diagnostic>) {
             label(&mut d, l, "this fallback is never tried");
         }
         out.push(d);
+    }
+}
+
+/// Deployments on a vendor the policy bans (hedge.toml `[policy.banned]`), by operator, model
+/// family, cloud or parent company.
+fn banned(g: &Graph, set: &RuleSet, rule: &GraphRule, out: &mut Vec<Diagnostic>) {
+    let b = &set.banned;
+    if b.is_empty() {
+        return;
+    }
+    for d in &g.deployments {
+        let hit = [
+            (&d.operator, &b.operators, "operator"),
+            (&d.lab, &b.labs, "model family"),
+            (&d.cloud, &b.clouds, "cloud"),
+            (&d.parent, &b.parents, "parent company"),
+        ]
+        .into_iter()
+        .find_map(|(v, list, what)| {
+            v.as_ref()
+                .filter(|v| list.contains(v))
+                .map(|v| (v.clone(), what))
+        });
+        let (Some((vendor, what)), Some(loc)) = (hit, d.vendor_loc.as_ref().or(d.loc.as_ref()))
+        else {
+            continue;
+        };
+        let route = &g.routes[d.route].name;
+        let msg = format!("route `{route}` uses {vendor}, which the policy bans ({what})");
+        out.push(finding(rule, loc, msg));
     }
 }

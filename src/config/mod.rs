@@ -1,0 +1,291 @@
+//! hedge.toml: configuration and the organisation's vendor policy.
+//!
+//! Found as the nearest `hedge.toml` (or `.hedge.toml`) at or above the first checked path,
+//! unless `--config FILE` names one or `--isolated` ignores them all. It is read through the
+//! same spanned loader as rule packs and validated against `schemas/hedge.schema.json`, so every
+//! mistake, including a rule id that does not exist, points into the file.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
+
+use serde_json::Value as Json;
+
+use crate::diag::{Diagnostic, Severity};
+use crate::discover::display_path;
+use crate::engine::load::{compile_schema, did_you_mean, read_pack, LoadError, Pack};
+use crate::engine::ruleset::{GraphCheck, OwnerKind, RuleSet, Selection};
+
+pub const INVALID_CONFIG: &str = "invalid-config";
+const SCHEMA: &str = include_str!("../../schemas/hedge.schema.json");
+const NAMES: [&str; 2] = ["hedge.toml", ".hedge.toml"];
+
+fn validator() -> Result<&'static jsonschema::Validator, String> {
+    static V: OnceLock<Result<jsonschema::Validator, String>> = OnceLock::new();
+    V.get_or_init(|| compile_schema(SCHEMA))
+        .as_ref()
+        .map_err(Clone::clone)
+}
+
+/// Vendors no route may use, by registry id.
+#[derive(Debug, Clone, Default)]
+pub struct Banned {
+    pub operators: Vec<String>,
+    pub labs: Vec<String>,
+    pub clouds: Vec<String>,
+    pub parents: Vec<String>,
+}
+
+impl Banned {
+    pub fn is_empty(&self) -> bool {
+        self.operators.is_empty()
+            && self.labs.is_empty()
+            && self.clouds.is_empty()
+            && self.parents.is_empty()
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Policy {
+    pub fallback_independence: Option<String>,
+    pub max_parent_share: Option<f64>,
+    pub single_cloud_infrastructure: Option<String>,
+    pub banned: Banned,
+}
+
+/// One setting and where it was written, for `--show-config` and for errors.
+#[derive(Debug, Clone)]
+pub struct Setting {
+    pub key: String,
+    pub value: String,
+    /// `file:line`
+    pub origin: String,
+}
+
+#[derive(Debug, Default)]
+pub struct Config {
+    /// The file, as shown to the user; `None` when no configuration was used.
+    pub path: Option<Arc<str>>,
+    pub select: Vec<String>,
+    pub ignore: Vec<String>,
+    /// rule id → severity, `None` = off
+    pub severity: Vec<(String, Option<Severity>)>,
+    pub packs: Vec<PathBuf>,
+    pub registry: Vec<PathBuf>,
+    pub exclude: Vec<String>,
+    pub policy: Policy,
+    /// Every setting with its origin.
+    pub settings: Vec<Setting>,
+    pack: Option<Pack>,
+}
+
+/// The nearest configuration file at or above `start`.
+pub fn find(start: &Path) -> Option<PathBuf> {
+    let start = std::fs::canonicalize(start).ok()?;
+    let mut dir = if start.is_dir() {
+        Some(start.as_path())
+    } else {
+        start.parent()
+    };
+    let cwd = std::env::current_dir()
+        .ok()
+        .and_then(|c| std::fs::canonicalize(c).ok());
+    while let Some(d) = dir {
+        for n in NAMES {
+            let candidate = d.join(n);
+            if candidate.is_file() {
+                // shown relative to where hedge runs, like every other path in its output
+                return Some(
+                    match cwd.as_ref().and_then(|c| candidate.strip_prefix(c).ok()) {
+                        Some(rel) => rel.to_path_buf(),
+                        None => candidate,
+                    },
+                );
+            }
+        }
+        dir = d.parent();
+    }
+    None
+}
+
+impl Config {
+    pub fn load(path: &Path) -> Result<Config, LoadError> {
+        let name = display_path(path);
+        let text = std::fs::read_to_string(path).map_err(|e| LoadError {
+            diagnostics: vec![Diagnostic::new(
+                INVALID_CONFIG,
+                Severity::Error,
+                &name,
+                format!("cannot read configuration: {e}"),
+            )],
+            sources: Default::default(),
+        })?;
+        let sources = std::iter::once((name.clone(), Arc::from(text.as_str()))).collect();
+        let (pack, json) =
+            read_pack(name.clone(), &text, validator(), INVALID_CONFIG).map_err(|d| LoadError {
+                diagnostics: d,
+                sources,
+            })?;
+        let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        let strs = |ptr: &str| -> Vec<String> {
+            json.pointer(ptr)
+                .and_then(Json::as_array)
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|x| x.as_str().map(str::to_string))
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let mut c = Config {
+            path: Some(name),
+            select: strs("/rules/select"),
+            ignore: strs("/rules/ignore"),
+            packs: strs("/rules/packs")
+                .into_iter()
+                .map(|p| base.join(p))
+                .collect(),
+            registry: strs("/rules/registry")
+                .into_iter()
+                .map(|p| base.join(p))
+                .collect(),
+            exclude: strs("/files/exclude"),
+            ..Config::default()
+        };
+        if let Some(sev) = json.pointer("/rules/severity").and_then(Json::as_object) {
+            for (id, v) in sev {
+                let s = match v.as_str() {
+                    Some("error") => Some(Severity::Error),
+                    Some("warning") => Some(Severity::Warning),
+                    Some("info") => Some(Severity::Info),
+                    _ => None,
+                };
+                c.severity.push((id.clone(), s));
+            }
+        }
+        let p = &mut c.policy;
+        p.fallback_independence = json
+            .pointer("/policy/fallback_independence")
+            .and_then(Json::as_str)
+            .map(str::to_string);
+        p.max_parent_share = json
+            .pointer("/policy/max_parent_share")
+            .and_then(Json::as_f64);
+        p.single_cloud_infrastructure = json
+            .pointer("/policy/single_cloud_infrastructure")
+            .and_then(Json::as_str)
+            .map(str::to_string);
+        p.banned = Banned {
+            operators: strs("/policy/banned/operators"),
+            labs: strs("/policy/banned/labs"),
+            clouds: strs("/policy/banned/clouds"),
+            parents: strs("/policy/banned/parents"),
+        };
+        // every setting (scalars, and arrays as a whole), with where it was written
+        let mut keys: Vec<&String> = pack.spans.keys().collect();
+        keys.sort_by_key(|k| pack.spans[*k].1.start);
+        for ptr in keys {
+            let Some(v) = json.pointer(ptr) else { continue };
+            let in_array = ptr
+                .rsplit_once('/')
+                .and_then(|(parent, _)| json.pointer(parent))
+                .is_some_and(Json::is_array);
+            if v.is_object() || ptr.is_empty() || in_array {
+                continue;
+            }
+            let line = pack.file.line_col(pack.spans[ptr].1.start).line;
+            c.settings.push(Setting {
+                key: ptr.trim_start_matches('/').replace('/', "."),
+                value: v.to_string(),
+                origin: format!("{}:{line}", pack.name),
+            });
+        }
+        c.pack = Some(pack);
+        Ok(c)
+    }
+
+    /// Checks the rule ids the configuration names against the loaded rules: an unknown one is
+    /// an error pointing at it, with the nearest known id as a suggestion.
+    pub fn check_rule_ids(&self, set: &RuleSet) -> Vec<Diagnostic> {
+        let Some(pack) = &self.pack else {
+            return Vec::new();
+        };
+        let known = set.all_ids();
+        let mut out = Vec::new();
+        let mut check = |id: &str, span: crate::source::Span| {
+            if !known.contains(&id) {
+                let mut d = pack.error(span, format!("unknown rule `{id}`"));
+                if let Some(s) = did_you_mean(id, &known) {
+                    d = d.with_help(format!("did you mean `{s}`?"));
+                }
+                out.push(d);
+            }
+        };
+        for (list, ptr) in [
+            (&self.select, "/rules/select"),
+            (&self.ignore, "/rules/ignore"),
+        ] {
+            for (i, id) in list.iter().enumerate() {
+                check(id, pack.value_span(&format!("{ptr}/{i}")));
+            }
+        }
+        for (id, _) in &self.severity {
+            check(id, pack.key_span(&format!("/rules/severity/{id}")));
+        }
+        out
+    }
+
+    /// The configuration's own text, for rendering errors that point into it.
+    pub fn sources(&self) -> std::collections::BTreeMap<Arc<str>, Arc<str>> {
+        self.pack
+            .iter()
+            .map(|p| (p.name.clone(), Arc::from(p.file.text.as_str())))
+            .collect()
+    }
+}
+
+/// Severity overrides: a level replaces a rule's default; `None` turns it off.
+pub fn apply_levels(
+    rules: &mut RuleSet,
+    selection: &mut Selection,
+    levels: &[(String, Option<crate::diag::Severity>)],
+) {
+    for (id, level) in levels {
+        match level {
+            None => selection.ignore.push(id.clone()),
+            Some(s) => {
+                selection.ignore.retain(|i| i != id);
+                for r in rules.rules.iter_mut().filter(|r| &r.id == id) {
+                    r.severity = *s;
+                }
+                for r in rules.graph_rules.iter_mut().filter(|r| &r.id == id) {
+                    r.severity = *s;
+                }
+            }
+        }
+    }
+}
+
+/// The [policy] section configures the graph rules it governs.
+pub fn apply_policy(rules: &mut RuleSet, selection: &mut Selection, policy: &Policy) {
+    for r in &mut rules.graph_rules {
+        match (r.check, r.by) {
+            (GraphCheck::FallbackNotIndependent, _) => {
+                if let Some(g) = &policy.fallback_independence {
+                    r.min_grade = Some(g.clone());
+                }
+            }
+            (GraphCheck::Concentration, OwnerKind::Parent) if r.threshold < 1.0 => {
+                if let Some(t) = policy.max_parent_share {
+                    r.threshold = t;
+                }
+            }
+            (GraphCheck::InfraConcentration, OwnerKind::Cloud)
+                if policy.single_cloud_infrastructure.as_deref() == Some("accept") =>
+            {
+                selection.ignore.push(r.id.clone());
+            }
+            _ => {}
+        }
+    }
+    rules.banned = policy.banned.clone();
+}

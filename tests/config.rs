@@ -1,0 +1,157 @@
+//! hedge.toml through the binary: discovery, --config and --isolated, validation with spans
+//! into the file, severity levels (and -A/-W/-D), policy, and --show-config.
+
+use std::fs;
+use std::path::Path;
+
+use assert_cmd::Command;
+use tempfile::TempDir;
+
+const CONFIG: &str = "model_list:\n  - model_name: chat\n    litellm_params: {model: openai/gpt-4o}\n  - model_name: mini\n    litellm_params: {model: openai/gpt-4o-mini}\n";
+
+fn project(toml: &str) -> TempDir {
+    let d = TempDir::new().unwrap();
+    fs::create_dir_all(d.path().join("gateway")).unwrap();
+    fs::write(d.path().join("gateway/config.yaml"), CONFIG).unwrap();
+    fs::write(d.path().join("hedge.toml"), toml).unwrap();
+    d
+}
+
+fn run(dir: &Path, args: &[&str]) -> (i32, String, String) {
+    let out = Command::cargo_bin("hedge")
+        .unwrap()
+        .current_dir(dir)
+        .args(["check", "--format", "short"])
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+#[test]
+fn the_nearest_config_applies_from_a_subdirectory_and_isolated_ignores_it() {
+    let d = project("[rules]\nseverity = { single-parent-dependency = \"error\" }\n");
+    let (code, out, _) = run(d.path(), &["gateway"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("error[single-parent-dependency]"), "{out}");
+    let (code, out, _) = run(d.path(), &["--isolated", "gateway"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("warning[single-parent-dependency]"), "{out}");
+}
+
+#[test]
+fn levels_from_the_command_line_beat_the_file() {
+    let d = project("[rules]\nseverity = { single-parent-dependency = \"off\", litellm-single-operator = \"error\" }\n");
+    let (code, out, _) = run(d.path(), &["gateway"]);
+    assert_eq!(code, 1);
+    assert!(
+        !out.contains("single-parent-dependency"),
+        "off in the file: {out}"
+    );
+    let (code, out, _) = run(
+        d.path(),
+        &[
+            "-W",
+            "single-parent-dependency",
+            "-A",
+            "litellm-single-operator",
+            "gateway",
+        ],
+    );
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("warning[single-parent-dependency]"));
+    assert!(!out.contains("litellm-single-operator"));
+    let (code, _, _) = run(d.path(), &["-D", "route-without-fallback", "gateway"]);
+    assert_eq!(code, 1);
+}
+
+#[test]
+fn mistakes_point_into_the_file() {
+    for (toml, want) in [
+        (
+            "[rules]\nselekt = []\n",
+            "hedge.toml:2:1: error[invalid-config]: unknown key `selekt`",
+        ),
+        (
+            "[rules]\nignore = [\"k8s-single-replika\"]\n",
+            "hedge.toml:2:11: error[invalid-config]: unknown rule `k8s-single-replika`",
+        ),
+        (
+            "[rules.severity]\ntf-db-single-az = \"fatal\"\n",
+            "hedge.toml:2:19: error[invalid-config]",
+        ),
+        (
+            "[policy]\nmax_parent_share = 2\n",
+            "hedge.toml:2:20: error[invalid-config]",
+        ),
+        (
+            "[policy\n",
+            "hedge.toml:1:8: error[invalid-config]: invalid toml",
+        ),
+    ] {
+        let d = project(toml);
+        let (code, _, err) = run(d.path(), &["gateway"]);
+        assert_eq!(code, 2, "{toml}");
+        assert!(err.contains(want), "{toml}: want {want:?} in\n{err}");
+    }
+    let d = project("[rules]\nignore = [\"k8s-single-replika\"]\n");
+    let out = Command::cargo_bin("hedge")
+        .unwrap()
+        .current_dir(d.path())
+        .args(["check", "gateway", "--color", "never"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stderr).contains("did you mean `k8s-single-replica`?"));
+}
+
+#[test]
+fn config_flag_and_show_config() {
+    let d = project("[policy]\nfallback_independence = \"shared-cloud\"\n");
+    fs::write(
+        d.path().join("strict.toml"),
+        "# strict\n[policy]\nfallback_independence = \"independent\"\nmax_parent_share = 0.5\n",
+    )
+    .unwrap();
+    let out = Command::cargo_bin("hedge")
+        .unwrap()
+        .current_dir(d.path())
+        .args([
+            "check",
+            "--config",
+            "strict.toml",
+            "--show-config",
+            "gateway",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        "# configuration: strict.toml\n\
+         policy.fallback_independence = \"independent\"    # strict.toml:3\n\
+         policy.max_parent_share = 0.5    # strict.toml:4\n"
+    );
+}
+
+#[test]
+fn policy_accepts_single_cloud_infrastructure_and_bans_vendors() {
+    let d = project("[policy]\nsingle_cloud_infrastructure = \"accept\"\n[policy.banned]\noperators = [\"openai\"]\n");
+    fs::write(
+        d.path().join("main.tf"),
+        "resource \"aws_s3_bucket\" \"a\" {}\nresource \"aws_sqs_queue\" \"b\" {}\n",
+    )
+    .unwrap();
+    let (code, out, _) = run(d.path(), &["."]);
+    assert_eq!(code, 1);
+    assert!(!out.contains("infra-single-cloud"), "{out}");
+    assert!(out.contains("gateway/config.yaml:3:29: error[banned-vendor]: route `chat` uses openai, which the policy bans (operator)"), "{out}");
+    let (_, out, _) = run(d.path(), &["--isolated", "."]);
+    assert!(
+        out.contains("infra-single-cloud") && !out.contains("banned-vendor"),
+        "{out}"
+    );
+}
