@@ -8,6 +8,7 @@
 
 pub mod cli;
 pub mod config;
+pub mod contracts;
 pub mod diag;
 pub mod discover;
 pub mod engine;

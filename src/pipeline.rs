@@ -197,11 +197,23 @@ pub fn check_file(c: &Candidate, settings: &Settings) -> FileReport {
             }
         }
     }
-    let facts = if parsed.errors.is_empty() || format == Format::Yaml {
+    let mut facts = if parsed.errors.is_empty() || format == Format::Yaml {
         facts::extract(&settings.rules, &file, &c.display, &parsed.docs, &kinds)
     } else {
         FileFacts::default()
     };
+    if parsed.errors.is_empty() {
+        for (doc, ks) in parsed.docs.iter().zip(&kinds) {
+            if ks
+                .iter()
+                .any(|&k| settings.rules.kinds[k].id == "vendor-contract")
+            {
+                let (contract, problems) = crate::contracts::read(&file, &c.display, doc);
+                diagnostics.extend(problems);
+                facts.contracts.extend(contract);
+            }
+        }
+    }
     // graph findings point into files with facts, so those keep their text too
     let source = (settings.keep_sources && (!diagnostics.is_empty() || !facts.is_empty()))
         .then(|| Arc::from(file.text.as_str()));

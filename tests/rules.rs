@@ -35,7 +35,8 @@ fn rule_ids() -> Vec<String> {
 
 #[test]
 fn every_fixture_matches_its_annotations_exactly() {
-    let (code, out) = stdout(hedge().args(["test-rules", "fixtures/rules"]));
+    let (code, out) =
+        stdout(hedge().args(["test-rules", "fixtures/rules", "--today", "2026-11-25"]));
     assert!(!out.contains("FAIL"), "{out}");
     assert_eq!(code, 0, "{out}");
     assert!(out.trim_end().ends_with(" passed, 0 failed"), "{out}");
@@ -87,6 +88,8 @@ fn example_name(kinds: &[Value], example: &str) -> &'static str {
             "request.json"
         } else if e.starts_with("resource \"") || e.starts_with("provider \"") {
             "main.tf"
+        } else if e.starts_with("vendor:") {
+            "contracts/example.yaml"
         } else {
             "config.yaml"
         };
@@ -126,19 +129,27 @@ fn documented_examples_fire_and_pass_as_documented() {
         for (example, should_fire) in [(fires, true), (passes, false)] {
             let name = example_name(r["kinds"].as_array().unwrap(), &example);
             let d = TempDir::new().unwrap();
+            if let Some(parent) = d.path().join(name).parent() {
+                fs::create_dir_all(parent).unwrap();
+            }
             fs::write(d.path().join(name), &example).unwrap();
-            // an example may state the configuration it needs on its first line
-            if let Some(toml) = example
+            // an example may state a companion file it needs on its first line:
+            // `# hedge.toml: ...` or `# contracts/openai.yaml: {...}`
+            if let Some((file, content)) = example
                 .lines()
                 .next()
-                .and_then(|l| l.strip_prefix("# hedge.toml: "))
+                .and_then(|l| l.strip_prefix("# "))
+                .and_then(|l| l.split_once(": "))
+                .filter(|(f, _)| f.ends_with(".toml") || f.ends_with(".yaml"))
             {
-                fs::write(d.path().join("hedge.toml"), toml).unwrap();
+                let path = d.path().join(file);
+                fs::create_dir_all(path.parent().unwrap()).unwrap();
+                fs::write(path, content).unwrap();
             }
             let (_, out) = stdout(
                 hedge()
                     .args(["check", "--format", "short", "--select", id])
-                    .arg(d.path().join(name)),
+                    .arg(d.path()),
             );
             if out.contains(&format!("[{id}]")) != should_fire {
                 failures.push(format!(

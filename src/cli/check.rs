@@ -71,6 +71,9 @@ pub fn run(args: &CheckArgs) -> i32 {
     };
     config::apply_levels(&mut rules, &mut selection, &levels);
     config::apply_policy(&mut rules, &mut selection, &config.policy);
+    if let Some(today) = args.today {
+        rules.contract_policy.today = today;
+    }
     let mut excludes = args.exclude.clone();
     excludes.extend(config.exclude.iter().cloned());
     let settings = Settings {

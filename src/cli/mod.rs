@@ -123,6 +123,9 @@ pub struct KindsArgs {
 pub struct TestRulesArgs {
     /// A directory of fixtures: `<rule-id>/...` files with `# expect: <rule-id>` annotations
     pub dir: PathBuf,
+    /// Judge contract dates as of this day (YYYY-MM-DD)
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    pub today: Option<crate::contracts::Date>,
     #[command(flatten)]
     pub source: RuleSource,
 }
@@ -204,6 +207,15 @@ pub struct CheckArgs {
     /// Print the effective configuration, each setting with the file and line it comes from, and exit
     #[arg(long)]
     pub show_config: bool,
+
+    /// Judge contract dates as of this day (YYYY-MM-DD) instead of the system date, for
+    /// reproducible CI runs
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    pub today: Option<crate::contracts::Date>,
+}
+
+fn parse_date(s: &str) -> Result<crate::contracts::Date, String> {
+    crate::contracts::Date::parse(s).ok_or_else(|| format!("`{s}` is not a date (YYYY-MM-DD)"))
 }
 
 #[derive(Args, Debug)]

@@ -45,6 +45,11 @@ pub fn run(args: &TestRulesArgs) -> i32 {
         Ok(r) => r,
         Err(code) => return code,
     };
+    let mut rule_set = (*rules).clone();
+    if let Some(today) = args.today {
+        rule_set.contract_policy.today = today;
+    }
+    let rules = std::sync::Arc::new(rule_set);
     let settings = Settings {
         rules: rules.clone(),
         registry,
@@ -96,7 +101,9 @@ pub fn run(args: &TestRulesArgs) -> i32 {
                     let mut rules = (*settings.rules).clone();
                     let mut selection = settings.selection.clone();
                     config::apply_levels(&mut rules, &mut selection, &cfg.severity);
+                    let today = rules.contract_policy.today;
                     config::apply_policy(&mut rules, &mut selection, &cfg.policy);
+                    rules.contract_policy.today = today;
                     Settings {
                         rules: std::sync::Arc::new(rules),
                         selection,

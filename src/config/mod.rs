@@ -44,12 +44,36 @@ impl Banned {
     }
 }
 
+/// What contracts are held to.
+#[derive(Debug, Clone)]
+pub struct ContractPolicy {
+    /// The date contract terms are judged at (`--today`, else the system date).
+    pub today: crate::contracts::Date,
+    pub expiry_window_days: i64,
+    pub max_exit_notice_days: i64,
+    pub require_data_export: bool,
+    pub allow_exclusivity: bool,
+}
+
+impl Default for ContractPolicy {
+    fn default() -> Self {
+        ContractPolicy {
+            today: crate::contracts::Date::today(),
+            expiry_window_days: 90,
+            max_exit_notice_days: 90,
+            require_data_export: true,
+            allow_exclusivity: false,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct Policy {
     pub fallback_independence: Option<String>,
     pub max_parent_share: Option<f64>,
     pub single_cloud_infrastructure: Option<String>,
     pub banned: Banned,
+    pub contracts: ContractPolicy,
 }
 
 /// One setting and where it was written, for `--show-config` and for errors.
@@ -199,6 +223,31 @@ impl Config {
                 origin: format!("{}:{line}", pack.name),
             });
         }
+        let cp = &mut c.policy.contracts;
+        if let Some(n) = json
+            .pointer("/contracts/expiry_window_days")
+            .and_then(Json::as_i64)
+        {
+            cp.expiry_window_days = n;
+        }
+        if let Some(n) = json
+            .pointer("/contracts/max_exit_notice_days")
+            .and_then(Json::as_i64)
+        {
+            cp.max_exit_notice_days = n;
+        }
+        if let Some(b) = json
+            .pointer("/contracts/require_data_export")
+            .and_then(Json::as_bool)
+        {
+            cp.require_data_export = b;
+        }
+        if let Some(b) = json
+            .pointer("/contracts/allow_exclusivity")
+            .and_then(Json::as_bool)
+        {
+            cp.allow_exclusivity = b;
+        }
         c.pack = Some(pack);
         Ok(c)
     }
@@ -288,4 +337,5 @@ pub fn apply_policy(rules: &mut RuleSet, selection: &mut Selection, policy: &Pol
         }
     }
     rules.banned = policy.banned.clone();
+    rules.contract_policy = policy.contracts.clone();
 }

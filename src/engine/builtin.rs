@@ -25,6 +25,10 @@ pub const PACKS: &[(&str, &str)] = &[
     ),
     ("rules/routes.yaml", include_str!("../../rules/routes.yaml")),
     ("rules/graph.yaml", include_str!("../../rules/graph.yaml")),
+    (
+        "rules/contracts.yaml",
+        include_str!("../../rules/contracts.yaml"),
+    ),
 ];
 
 #[cfg(test)]

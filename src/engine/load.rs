@@ -155,6 +155,36 @@ impl Pack {
     }
 }
 
+/// Validates a document hedge has already parsed (a contract found by the walk) against
+/// `validator`: the document as JSON with its spans, and any problems pointing into it.
+pub(crate) fn validate_doc(
+    name: Arc<str>,
+    file: &SourceFile,
+    doc: &Doc,
+    validator: Result<&jsonschema::Validator, String>,
+    code: &'static str,
+) -> Option<(Pack, Json, Vec<Diagnostic>)> {
+    let root = doc.root()?;
+    let mut spans = HashMap::new();
+    let json = to_json(doc, root, &mut spans);
+    let pack = Pack {
+        name,
+        file: SourceFile::new(file.path.clone(), file.text.clone(), file.encoding),
+        spans,
+        code,
+    };
+    let errors = match validator {
+        Ok(v) => schema_errors(&pack, &json, v),
+        Err(e) => vec![Diagnostic::new(
+            code,
+            Severity::Error,
+            &pack.name,
+            format!("internal error, please report: a bundled schema does not compile: {e}"),
+        )],
+    };
+    Some((pack, json, errors))
+}
+
 /// Reads a YAML (or, by name, JSON) data file through hedge's parser and validates it against
 /// `validator`; every problem comes back as a diagnostic pointing into the file.
 pub(crate) fn read_pack(
@@ -923,6 +953,14 @@ fn graph_rule(pack: &Pack, g: &Json) -> Option<GraphRule> {
             "infra-concentration" => GraphCheck::InfraConcentration,
             "fallback-needs-object" => GraphCheck::FallbackNeedsObject,
             "banned-vendor" => GraphCheck::BannedVendor,
+            "contract-missing" => GraphCheck::ContractMissing,
+            "contract-stale" => GraphCheck::ContractStale,
+            "contract-expiry" => GraphCheck::ContractExpiry,
+            "contract-exclusivity" => GraphCheck::ContractExclusivity,
+            "contract-exit-notice" => GraphCheck::ContractExitNotice,
+            "contract-data-export" => GraphCheck::ContractDataExport,
+            "contract-model" => GraphCheck::ContractModel,
+            "contract-rate-limit" => GraphCheck::ContractRateLimit,
             _ => GraphCheck::Concentration,
         },
         min_grade: s("min_grade"),

@@ -71,6 +71,8 @@ pub struct RuleSet {
     pub objects: Vec<ObjectSpec>,
     /// Vendors the policy bans (from hedge.toml).
     pub banned: crate::config::Banned,
+    /// What contracts are held to (from hedge.toml and --today).
+    pub contract_policy: crate::config::ContractPolicy,
     pub graph_rules: Vec<GraphRule>,
     /// Text of every loaded pack by name, for diagnostics that point into them.
     pub sources: BTreeMap<Arc<str>, Arc<str>>,
@@ -228,6 +230,14 @@ pub enum GraphCheck {
     InfraConcentration,
     FallbackNeedsObject,
     BannedVendor,
+    ContractMissing,
+    ContractStale,
+    ContractExpiry,
+    ContractExclusivity,
+    ContractExitNotice,
+    ContractDataExport,
+    ContractModel,
+    ContractRateLimit,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -97,6 +97,7 @@ pub struct FileFacts {
     pub env: Vec<EnvFact>,
     pub infra: Vec<InfraFact>,
     pub objects: Vec<ObjectFact>,
+    pub contracts: Vec<crate::contracts::Contract>,
 }
 
 impl FileFacts {
@@ -105,6 +106,8 @@ impl FileFacts {
             && self.fallbacks.is_empty()
             && self.env.is_empty()
             && self.infra.is_empty()
+            && self.objects.is_empty()
+            && self.contracts.is_empty()
     }
 }
 

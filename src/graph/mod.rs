@@ -35,6 +35,8 @@ pub struct Deployment {
     pub endpoint: Option<String>,
     pub aggregator: bool,
     pub self_hosted: bool,
+    pub rpm: Option<u64>,
+    pub tpm: Option<u64>,
     /// Why the operator is unknown, for messages.
     pub unknown: Option<String>,
     #[serde(skip)]
@@ -100,6 +102,8 @@ pub struct Graph {
     pub deployments: Vec<Deployment>,
     pub edges: Vec<Edge>,
     pub infra: Vec<Infra>,
+    #[serde(skip)]
+    pub contracts: Vec<crate::contracts::Contract>,
 }
 
 /// Environment variables set anywhere in the project: name → (value, where).
@@ -169,8 +173,10 @@ impl Graph {
             ),
             edges: Vec::new(),
             infra: Vec::new(),
+            contracts: Vec::new(),
         };
-        for f in files {
+        for mut f in files {
+            g.contracts.append(&mut f.contracts);
             for i in &f.infra {
                 g.infra.push(classify_infra(reg, i));
             }
@@ -378,6 +384,14 @@ fn resolve(
         endpoint: None,
         aggregator: false,
         self_hosted: false,
+        rpm: resolved(env, &d.rpm)
+            .ok()
+            .flatten()
+            .and_then(|v| v.parse().ok()),
+        tpm: resolved(env, &d.tpm)
+            .ok()
+            .flatten()
+            .and_then(|v| v.parse().ok()),
         unknown: None,
         loc: d.loc.clone(),
         vendor_loc: d

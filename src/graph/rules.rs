@@ -22,6 +22,7 @@ pub fn evaluate(g: &Graph, set: &RuleSet, selection: &Selection) -> Vec<Diagnost
             GraphCheck::InfraConcentration => infra_concentration(g, rule, &mut out),
             GraphCheck::FallbackNeedsObject => needs_object(g, rule, &mut out),
             GraphCheck::BannedVendor => banned(g, set, rule, &mut out),
+            _ => crate::contracts::checks::evaluate(g, set, rule, &mut out),
         }
     }
     out
