@@ -155,3 +155,68 @@ fn policy_accepts_single_cloud_infrastructure_and_bans_vendors() {
         "{out}"
     );
 }
+
+#[test]
+fn init_writes_a_valid_starter_and_stubs_and_never_overwrites() {
+    let d = TempDir::new().unwrap();
+    let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo");
+    let copy = d.path().join("demo");
+    // a fresh copy of the demo
+    let status = std::process::Command::new("cp")
+        .arg("-r")
+        .arg(&demo)
+        .arg(&copy)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let before = fs::read(copy.join("hedge.toml")).unwrap();
+    let contract_before = fs::read(copy.join("contracts/openai.toml")).unwrap();
+    let init = |dir: &Path| {
+        let out = Command::cargo_bin("hedge")
+            .unwrap()
+            .arg("init")
+            .arg(dir)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let out = init(&copy);
+    assert!(
+        out.contains("kept") && out.contains("hedge.toml (already exists)"),
+        "{out}"
+    );
+    for vendor in ["anthropic", "azure-openai", "mistral"] {
+        assert!(out.contains(&format!("contracts/{vendor}.toml")), "{out}");
+        assert!(copy.join(format!("contracts/{vendor}.toml")).is_file());
+    }
+    assert_eq!(
+        fs::read(copy.join("hedge.toml")).unwrap(),
+        before,
+        "never overwritten"
+    );
+    assert!(
+        !out.contains("openai.toml\n") || out.contains("azure-openai"),
+        "the existing OpenAI contract is kept"
+    );
+    let again = init(&copy);
+    assert!(!again.contains("wrote"), "{again}");
+    // on a project without a configuration the starter is written and is valid
+    let fresh = d.path().join("fresh");
+    fs::create_dir(&fresh).unwrap();
+    fs::write(fresh.join("config.yaml"), CONFIG).unwrap();
+    init(&fresh);
+    let (code, out, err) = run(&fresh, &["--show-config", "."]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("policy.fallback_independence = \"independent\""),
+        "{out}"
+    );
+    // the stub names its vendor and is a valid contract
+    let (_, out, err) = run(&fresh, &["--today", "2026-11-25", "."]);
+    assert!(
+        !err.contains("invalid-contract") && !out.contains("invalid-contract"),
+        "{out}{err}"
+    );
+    assert!(out.contains("contracts/openai.toml:"), "{out}");
+}

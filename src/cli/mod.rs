@@ -4,6 +4,7 @@
 
 mod check;
 mod graph;
+mod init;
 mod kinds;
 mod rules;
 mod test_rules;
@@ -60,6 +61,15 @@ pub enum Command {
     TestRules(TestRulesArgs),
     /// Print the project's provider dependency graph: routes, deployments, fallbacks and their grades
     Graph(GraphArgs),
+    /// Write a starter hedge.toml and a contract stub for each vendor in use (never overwrites)
+    Init(InitArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct InitArgs {
+    /// The project directory
+    #[arg(default_value = ".")]
+    pub dir: PathBuf,
 }
 
 #[derive(Args, Debug)]
@@ -294,6 +304,7 @@ pub fn run() -> i32 {
         Command::Kinds(args) => kinds::run(&args),
         Command::TestRules(args) => test_rules::run(&args),
         Command::Graph(args) => graph::run(&args),
+        Command::Init(args) => init::run(&args),
     }
 }
 
