@@ -195,8 +195,9 @@ fn init_writes_a_valid_starter_and_stubs_and_never_overwrites() {
         before,
         "never overwritten"
     );
-    assert!(
-        !out.contains("openai.toml\n") || out.contains("azure-openai"),
+    assert_eq!(
+        fs::read(copy.join("contracts/openai.toml")).unwrap(),
+        contract_before,
         "the existing OpenAI contract is kept"
     );
     let again = init(&copy);
