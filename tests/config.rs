@@ -221,3 +221,34 @@ fn init_writes_a_valid_starter_and_stubs_and_never_overwrites() {
     );
     assert!(out.contains("contracts/openai.toml:"), "{out}");
 }
+
+#[test]
+fn per_path_overrides_and_unused_ones() {
+    let d = project(
+        "[[overrides]]\npaths = [\"legacy/**\"]\nignore = [\"route-without-fallback\"]\nseverity = { single-parent-dependency = \"error\" }\n\n[[overrides]]\npaths = [\"nowhere/**\"]\nignore = [\"k8s-single-replica\"]\n",
+    );
+    fs::create_dir_all(d.path().join("legacy")).unwrap();
+    fs::rename(
+        d.path().join("gateway/config.yaml"),
+        d.path().join("legacy/config.yaml"),
+    )
+    .unwrap();
+    let (code, out, _) = run(d.path(), &["."]);
+    assert_eq!(code, 1, "{out}");
+    assert!(!out.contains("route-without-fallback"), "{out}");
+    assert!(
+        out.contains("legacy/config.yaml:2:17: error[single-parent-dependency]"),
+        "{out}"
+    );
+    assert!(
+        out.contains("hedge.toml:7:1: info[unused-config]: this override matched no finding"),
+        "{out}"
+    );
+    let d = project("[[overrides]]\npaths = [\"x/**\"]\nignore = [\"tf-db-single-azz\"]\n");
+    let (code, _, err) = run(d.path(), &["."]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("hedge.toml:3:11: error[invalid-config]: unknown rule `tf-db-single-azz`"),
+        "{err}"
+    );
+}

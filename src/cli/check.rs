@@ -89,13 +89,21 @@ pub fn run(args: &CheckArgs) -> i32 {
         selection,
         keep_sources: args.format == crate::report::OutputFormat::Human,
     };
-    let outcome = match pipeline::run(&args.paths, &settings) {
+    let overrides = config.overrides();
+    let mut outcome = match pipeline::run(&args.paths, &settings) {
         Ok(o) => o,
         Err(e) => {
             eprintln!("error: {}", e.0);
             return EXIT_USAGE;
         }
     };
+    if !overrides.is_empty() {
+        config::apply_overrides(&overrides, &mut outcome.diagnostics);
+        outcome.diagnostics.sort_by(|a, b| a.sort_key_cmp(b));
+        for (name, text) in config.sources() {
+            outcome.sources.entry(name).or_insert(text);
+        }
+    }
 
     if args.verbose {
         let mut err = std::io::stderr().lock();

@@ -100,6 +100,7 @@ pub struct Config {
     /// Every setting with its origin.
     pub settings: Vec<Setting>,
     pack: Option<Pack>,
+    json: Option<Json>,
 }
 
 /// The nearest configuration file at or above `start`.
@@ -249,6 +250,7 @@ impl Config {
             cp.allow_exclusivity = b;
         }
         c.pack = Some(pack);
+        c.json = Some(json);
         Ok(c)
     }
 
@@ -279,6 +281,36 @@ impl Config {
         }
         for (id, _) in &self.severity {
             check(id, pack.key_span(&format!("/rules/severity/{id}")));
+        }
+        if let Some(json) = &self.json {
+            for (i, o) in json
+                .pointer("/overrides")
+                .and_then(Json::as_array)
+                .into_iter()
+                .flatten()
+                .enumerate()
+            {
+                for (j, id) in o
+                    .get("ignore")
+                    .and_then(Json::as_array)
+                    .into_iter()
+                    .flatten()
+                    .enumerate()
+                {
+                    if let Some(id) = id.as_str() {
+                        check(id, pack.value_span(&format!("/overrides/{i}/ignore/{j}")));
+                    }
+                }
+                for id in o
+                    .get("severity")
+                    .and_then(Json::as_object)
+                    .into_iter()
+                    .flatten()
+                    .map(|(k, _)| k)
+                {
+                    check(id, pack.key_span(&format!("/overrides/{i}/severity/{id}")));
+                }
+            }
         }
         out
     }
@@ -338,4 +370,144 @@ pub fn apply_policy(rules: &mut RuleSet, selection: &mut Selection, policy: &Pol
     }
     rules.banned = policy.banned.clone();
     rules.contract_policy = policy.contracts.clone();
+}
+
+/// One `[[overrides]]` entry, compiled.
+#[derive(Debug)]
+pub struct Override {
+    pub globs: globset::GlobSet,
+    pub ignore: Vec<String>,
+    pub severity: Vec<(String, Option<Severity>)>,
+    /// Where `paths` is written, for the unused-entry report.
+    pub at: crate::diag::Location,
+}
+
+/// Id of the report about configuration entries that matched nothing.
+pub const UNUSED_CONFIG: &str = "unused-config";
+
+impl Config {
+    /// Compiles `[[overrides]]`; globs are relative to the configuration file's directory.
+    pub fn overrides(&self) -> Vec<Override> {
+        let Some(pack) = &self.pack else {
+            return Vec::new();
+        };
+        let Some(json) = &self.json else {
+            return Vec::new();
+        };
+        let base = self
+            .path
+            .as_deref()
+            .and_then(|p| p.rsplit_once('/'))
+            .map(|(d, _)| d.to_string())
+            .unwrap_or_default();
+        let mut out = Vec::new();
+        for (i, o) in json
+            .pointer("/overrides")
+            .and_then(Json::as_array)
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
+            let mut b = globset::GlobSetBuilder::new();
+            for g in o
+                .get("paths")
+                .and_then(Json::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(Json::as_str)
+            {
+                let rel = if g.contains('/') {
+                    g.trim_start_matches('/').to_string()
+                } else {
+                    format!("**/{g}")
+                };
+                let full = if base.is_empty() {
+                    rel
+                } else {
+                    format!("{base}/{rel}")
+                };
+                if let Ok(glob) = globset::GlobBuilder::new(&full)
+                    .literal_separator(true)
+                    .build()
+                {
+                    b.add(glob);
+                }
+            }
+            let strs = |k: &str| -> Vec<String> {
+                o.get(k)
+                    .and_then(Json::as_array)
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(|x| x.as_str().map(str::to_string))
+                            .collect()
+                    })
+                    .unwrap_or_default()
+            };
+            let severity = o
+                .get("severity")
+                .and_then(Json::as_object)
+                .map(|m| {
+                    m.iter()
+                        .map(|(id, v)| {
+                            let s = match v.as_str() {
+                                Some("error") => Some(Severity::Error),
+                                Some("warning") => Some(Severity::Warning),
+                                Some("info") => Some(Severity::Info),
+                                _ => None,
+                            };
+                            (id.clone(), s)
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            out.push(Override {
+                globs: b.build().unwrap_or_else(|_| globset::GlobSet::empty()),
+                ignore: strs("ignore"),
+                severity,
+                at: crate::diag::Location::new(
+                    &pack.file,
+                    &pack.name,
+                    pack.key_span(&format!("/overrides/{i}/paths")),
+                ),
+            });
+        }
+        out
+    }
+}
+
+/// Applies per-path overrides to finished diagnostics and reports the overrides that changed
+/// nothing (as cargo-deny reports unmatched skips).
+pub fn apply_overrides(overrides: &[Override], diagnostics: &mut Vec<Diagnostic>) {
+    let mut used = vec![false; overrides.len()];
+    diagnostics.retain_mut(|d| {
+        for (i, o) in overrides.iter().enumerate() {
+            if !o.globs.is_match(&*d.path) {
+                continue;
+            }
+            if o.ignore.iter().any(|r| **r == *d.rule) {
+                used[i] = true;
+                return false;
+            }
+            if let Some((_, level)) = o.severity.iter().find(|(r, _)| **r == *d.rule) {
+                used[i] = true;
+                match level {
+                    None => return false,
+                    Some(s) => d.severity = *s,
+                }
+            }
+        }
+        true
+    });
+    for (o, used) in overrides.iter().zip(used) {
+        if !used {
+            let mut d = Diagnostic::new(
+                UNUSED_CONFIG,
+                Severity::Info,
+                &o.at.path,
+                "this override matched no finding: its paths or rules may be out of date",
+            );
+            d.primary = Some(o.at.clone());
+            diagnostics.push(d);
+        }
+    }
 }
