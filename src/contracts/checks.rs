@@ -249,7 +249,55 @@ pub fn evaluate(g: &Graph, set: &RuleSet, rule: &GraphRule, out: &mut Vec<Diagno
                 }
             }
         }
+        GraphCheck::ContractRegion => {
+            for c in &g.contracts {
+                let Some(residency) = &c.data_residency else {
+                    continue;
+                };
+                for d in g.deployments.iter().filter(|d| covers(&c.vendor.value, d)) {
+                    let Some(problem) = residency_problem(&residency.value, d) else {
+                        continue;
+                    };
+                    let Some(loc) = at(d) else { continue };
+                    let msg = format!(
+                        "{problem}, but the {} contract keeps data in {}",
+                        c.vendor.value,
+                        residency.value.join(", ")
+                    );
+                    let mut diag = finding(rule, loc, msg);
+                    label(&mut diag, &residency.loc, "data residency agreed here");
+                    out.push(diag);
+                }
+            }
+        }
         _ => {}
+    }
+}
+
+/// Why a deployment may process data outside `residency` (region codes such as `us-east-1`,
+/// or geographies such as `us` and `eu` that cover their regions), if it may.
+fn residency_problem(residency: &[String], d: &Deployment) -> Option<String> {
+    let covered = |region: &str| {
+        residency
+            .iter()
+            .any(|r| r == region || r == "global" || region.starts_with(&format!("{r}-")))
+    };
+    // a Bedrock cross-region inference profile routes across a whole geography
+    if let Some(model) = &d.model {
+        let id = model.rsplit('/').next().unwrap_or(model);
+        for geo in ["us", "eu", "apac", "jp", "au", "ca", "global"] {
+            if id.starts_with(&format!("{geo}."))
+                && !residency.iter().any(|r| r == geo || r == "global")
+            {
+                return Some(format!(
+                    "`{model}` uses the {geo}. cross-region inference profile, which may process requests in any {geo} region"
+                ));
+            }
+        }
+    }
+    match &d.region {
+        Some(region) if !covered(region) => Some(format!("this deployment runs in {region}")),
+        _ => None,
     }
 }
 

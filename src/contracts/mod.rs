@@ -50,6 +50,7 @@ pub struct Contract {
     /// `None` when there is no `data.data_export` at all.
     pub data_export: Option<At<String>>,
     pub permitted_models: Option<At<Vec<String>>>,
+    pub data_residency: Option<At<Vec<String>>>,
     pub rpm: Option<At<u64>>,
     pub tpm: Option<At<u64>>,
     /// The file, for findings about the contract as a whole (its first line).
@@ -147,6 +148,16 @@ pub fn read(file: &SourceFile, path: &Arc<str>, doc: &Doc) -> (Option<Contract>,
                     .filter_map(|x| x.as_str().map(str::to_string))
                     .collect(),
                 loc: loc("/models/permitted_models"),
+            }),
+        data_residency: json
+            .pointer("/data/data_residency")
+            .and_then(Json::as_array)
+            .map(|a| At {
+                value: a
+                    .iter()
+                    .filter_map(|x| x.as_str().map(str::to_string))
+                    .collect(),
+                loc: loc("/data/data_residency"),
             }),
         rpm: uint("/rate_limits/rpm"),
         tpm: uint("/rate_limits/tpm"),

@@ -961,6 +961,7 @@ fn graph_rule(pack: &Pack, g: &Json) -> Option<GraphRule> {
             "contract-data-export" => GraphCheck::ContractDataExport,
             "contract-model" => GraphCheck::ContractModel,
             "contract-rate-limit" => GraphCheck::ContractRateLimit,
+            "contract-region" => GraphCheck::ContractRegion,
             _ => GraphCheck::Concentration,
         },
         min_grade: s("min_grade"),

@@ -238,6 +238,7 @@ pub enum GraphCheck {
     ContractDataExport,
     ContractModel,
     ContractRateLimit,
+    ContractRegion,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
