@@ -252,3 +252,70 @@ fn per_path_overrides_and_unused_ones() {
         "{err}"
     );
 }
+
+#[test]
+fn nested_configs_govern_their_directories_and_extend_their_parent() {
+    let d = project("[rules]\nseverity = { route-without-fallback = \"off\" }\n");
+    for (dir, toml) in [
+        (
+            "team-a",
+            "extend = true\n[rules]\nseverity = { litellm-single-operator = \"error\" }\n",
+        ),
+        (
+            "team-b",
+            "# stands alone: the root's levels do not apply here\n",
+        ),
+    ] {
+        fs::create_dir_all(d.path().join(dir)).unwrap();
+        fs::write(d.path().join(dir).join("hedge.toml"), toml).unwrap();
+        fs::write(d.path().join(dir).join("config.yaml"), CONFIG).unwrap();
+    }
+    let (code, out, err) = run(d.path(), &["."]);
+    assert_eq!(code, 1, "{out}{err}");
+    let lines = |prefix: &str, rule: &str| {
+        out.lines()
+            .filter(|l| l.starts_with(prefix) && l.contains(&format!("[{rule}]")))
+            .map(|l| {
+                l.split(": ")
+                    .nth(1)
+                    .unwrap_or("")
+                    .split('[')
+                    .next()
+                    .unwrap_or("")
+                    .to_string()
+            })
+            .collect::<Vec<_>>()
+    };
+    // root: route-without-fallback off
+    assert!(
+        lines("gateway/", "route-without-fallback").is_empty(),
+        "{out}"
+    );
+    // team-a extends the root: still off, and its own level applies
+    assert!(
+        lines("team-a/", "route-without-fallback").is_empty(),
+        "{out}"
+    );
+    assert_eq!(
+        lines("team-a/", "litellm-single-operator"),
+        ["error"],
+        "{out}"
+    );
+    assert_eq!(
+        lines("gateway/", "litellm-single-operator"),
+        ["warning"],
+        "{out}"
+    );
+    // team-b stands alone: the default levels hold again
+    assert_eq!(
+        lines("team-b/", "route-without-fallback"),
+        ["warning", "warning"],
+        "{out}"
+    );
+    // a project-level finding is judged where it points: the first route, under the root
+    assert_eq!(
+        lines("gateway/", "single-parent-dependency"),
+        ["warning"],
+        "{out}"
+    );
+}

@@ -113,7 +113,7 @@ fn json_and_jsonc() {
 
 #[test]
 fn toml_tables_arrays_of_tables_and_numbers() {
-    let t = tree("fixtures/parse/toml/hedge.toml");
+    let t = tree("fixtures/parse/toml/policy.toml");
     assert_eq!(
         at(&t, 0, "$.policy.max_parent_concentration", "value"),
         (4, 28, 4, 31)

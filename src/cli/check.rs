@@ -65,11 +65,12 @@ pub fn run(args: &CheckArgs) -> i32 {
             .map(|r| (r.clone(), Some(Severity::Warning))),
     );
     levels.extend(args.deny.iter().map(|r| (r.clone(), Some(Severity::Error))));
+    // Only the command line narrows what runs: configuration selection and levels are applied to
+    // the findings, per directory, because a nested hedge.toml may turn on what the root turns off.
     let mut selection = Selection {
-        select: config.select.iter().chain(&args.select).cloned().collect(),
-        ignore: config.ignore.iter().chain(&args.ignore).cloned().collect(),
+        select: args.select.clone(),
+        ignore: args.ignore.clone(),
     };
-    config::apply_levels(&mut rules, &mut selection, &levels);
     config::apply_policy(&mut rules, &mut selection, &config.policy);
     if let Some(today) = args.today {
         rules.contract_policy.today = today;
@@ -97,6 +98,65 @@ pub fn run(args: &CheckArgs) -> i32 {
             return EXIT_USAGE;
         }
     };
+    // nested configurations found by the walk govern their directories
+    let root_path = config.path.as_deref().unwrap_or_default().to_string();
+    let mut nested = Vec::new();
+    for f in &outcome.files {
+        let name = f.display.rsplit('/').next().unwrap_or_default();
+        if (name == "hedge.toml" || name == ".hedge.toml")
+            && *f.display != *root_path
+            && !args.isolated
+        {
+            let dir = f
+                .display
+                .rsplit_once('/')
+                .map_or(String::new(), |(d, _)| d.to_string());
+            match Config::load(std::path::Path::new(&*f.display)) {
+                Ok(c) => {
+                    let problems = c.check_rule_ids(&settings.rules);
+                    if !problems.is_empty() {
+                        return super::print_diagnostics(
+                            "invalid configuration",
+                            &problems,
+                            &c.sources(),
+                            args.format,
+                        );
+                    }
+                    nested.push((dir, c));
+                }
+                Err(e) => {
+                    return super::print_diagnostics(
+                        "invalid configuration",
+                        &e.diagnostics,
+                        &e.sources,
+                        args.format,
+                    )
+                }
+            }
+        }
+    }
+    let scopes = config::scopes(&config, &nested);
+    let known = settings.rules.all_ids();
+    outcome.diagnostics.retain_mut(|d| {
+        if !known.contains(&&*d.rule) {
+            return true;
+        }
+        let scope = config::scope_for(&scopes, &d.path);
+        let level = scope.map_or(Some(d.severity), |s| s.decide(&d.rule, d.severity));
+        // levels from the command line come last and win
+        let level = levels[config.severity.len()..]
+            .iter()
+            .rev()
+            .find(|(r, _)| *r == *d.rule)
+            .map_or(level, |(_, l)| *l);
+        match level {
+            Some(s) => {
+                d.severity = s;
+                true
+            }
+            None => false,
+        }
+    });
     if !overrides.is_empty() {
         config::apply_overrides(&overrides, &mut outcome.diagnostics);
         outcome.diagnostics.sort_by(|a, b| a.sort_key_cmp(b));

@@ -99,6 +99,8 @@ pub struct Config {
     pub policy: Policy,
     /// Every setting with its origin.
     pub settings: Vec<Setting>,
+    /// Builds on the configuration above it (`extend = true`).
+    pub extend: bool,
     pack: Option<Pack>,
     json: Option<Json>,
 }
@@ -249,6 +251,10 @@ impl Config {
         {
             cp.allow_exclusivity = b;
         }
+        c.extend = json
+            .pointer("/extend")
+            .and_then(Json::as_bool)
+            .unwrap_or(false);
         c.pack = Some(pack);
         c.json = Some(json);
         Ok(c)
@@ -510,4 +516,85 @@ pub fn apply_overrides(overrides: &[Override], diagnostics: &mut Vec<Diagnostic>
             diagnostics.push(d);
         }
     }
+}
+
+/// The rule selection and levels that hold under one directory.
+#[derive(Debug, Clone, Default)]
+pub struct Scope {
+    /// Display-path prefix of the directory (`""`: everywhere).
+    pub dir: String,
+    pub select: Vec<String>,
+    pub ignore: Vec<String>,
+    pub levels: Vec<(String, Option<Severity>)>,
+}
+
+impl Scope {
+    fn of(c: &Config, dir: String) -> Scope {
+        Scope {
+            dir,
+            select: c.select.clone(),
+            ignore: c.ignore.clone(),
+            levels: c.severity.clone(),
+        }
+    }
+
+    /// This scope on top of `parent` (`extend = true`): its select replaces the parent's when it
+    /// has one, ignores add up, its levels win.
+    fn on(mut self, parent: &Scope) -> Scope {
+        if self.select.is_empty() {
+            self.select = parent.select.clone();
+        }
+        self.ignore.extend(parent.ignore.iter().cloned());
+        let mut levels = parent.levels.clone();
+        levels.append(&mut self.levels);
+        self.levels = levels;
+        self
+    }
+
+    /// The severity a finding of `rule` keeps under this scope, or `None` when it is dropped.
+    pub fn decide(&self, rule: &str, severity: Severity) -> Option<Severity> {
+        if (!self.select.is_empty() && !self.select.iter().any(|r| r == rule))
+            || self.ignore.iter().any(|r| r == rule)
+        {
+            return None;
+        }
+        match self.levels.iter().rev().find(|(r, _)| r == rule) {
+            Some((_, level)) => *level,
+            None => Some(severity),
+        }
+    }
+}
+
+/// The scopes of a run: the root configuration's everywhere, then each nested configuration's
+/// under its directory, built on the nearest enclosing scope when it extends it. Sorted so the
+/// deepest applicable scope is found last.
+pub fn scopes(root: &Config, nested: &[(String, Config)]) -> Vec<Scope> {
+    let mut out = vec![Scope::of(root, String::new())];
+    let mut nested: Vec<&(String, Config)> = nested.iter().collect();
+    nested.sort_by_key(|(dir, _)| dir.matches('/').count());
+    for (dir, c) in nested {
+        let prefix = format!("{dir}/");
+        let scope = Scope::of(c, prefix.clone());
+        let scope = if c.extend {
+            let parent = out
+                .iter()
+                .filter(|s| prefix.starts_with(&s.dir))
+                .max_by_key(|s| s.dir.len())
+                .cloned()
+                .unwrap_or_default();
+            scope.on(&parent)
+        } else {
+            scope
+        };
+        out.push(scope);
+    }
+    out
+}
+
+/// The scope that holds for a file: the deepest one whose directory contains it.
+pub fn scope_for<'a>(scopes: &'a [Scope], path: &str) -> Option<&'a Scope> {
+    scopes
+        .iter()
+        .filter(|s| path.starts_with(&s.dir))
+        .max_by_key(|s| s.dir.len())
 }
