@@ -319,3 +319,23 @@ fn nested_configs_govern_their_directories_and_extend_their_parent() {
         "{out}"
     );
 }
+
+#[test]
+fn entries_that_matched_nothing_are_reported_and_banned_ids_are_checked() {
+    let d = project(
+        "[rules]\nignore = [\"single-parent-dependency\", \"k8s-single-replica\"]\nseverity = { tf-db-single-az = \"off\" }\n",
+    );
+    let (code, out, _) = run(d.path(), &["."]);
+    assert_eq!(code, 0, "{out}");
+    // the first ignore silenced a finding: not reported; the others silenced nothing
+    assert!(
+        !out.contains("`single-parent-dependency` is ignored"),
+        "{out}"
+    );
+    assert!(out.contains("hedge.toml:2:39: info[unused-config]: `k8s-single-replica` is ignored but reported nothing to ignore"), "{out}");
+    assert!(out.contains("hedge.toml:3:14: info[unused-config]: `tf-db-single-az` is off but reported nothing to silence"), "{out}");
+    let d = project("[policy.banned]\nparents = [\"deepseak\"]\n");
+    let (code, _, err) = run(d.path(), &["."]);
+    assert_eq!(code, 2);
+    assert!(err.contains("hedge.toml:2:12: error[invalid-config]: `deepseak` is not a parent in the vendor registry"), "{err}");
+}

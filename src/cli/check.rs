@@ -42,6 +42,15 @@ pub fn run(args: &CheckArgs) -> i32 {
         Ok(r) => r,
         Err(code) => return code,
     };
+    let problems = config.check_banned(&registry);
+    if !problems.is_empty() {
+        return super::print_diagnostics(
+            "invalid configuration",
+            &problems,
+            &config.sources(),
+            args.format,
+        );
+    }
     let cli_ids: Vec<String> = [
         &args.select,
         &args.ignore,
@@ -137,11 +146,16 @@ pub fn run(args: &CheckArgs) -> i32 {
     }
     let scopes = config::scopes(&config, &nested);
     let known = settings.rules.all_ids();
+    // rules an ignore entry or an off level silenced, per scope directory
+    let mut silenced: Vec<(String, String)> = Vec::new();
     outcome.diagnostics.retain_mut(|d| {
         if !known.contains(&&*d.rule) {
             return true;
         }
         let scope = config::scope_for(&scopes, &d.path);
+        if let Some(s) = scope.filter(|s| s.silences(&d.rule)) {
+            silenced.push((s.dir.clone(), d.rule.to_string()));
+        }
         let level = scope.map_or(Some(d.severity), |s| s.decide(&d.rule, d.severity));
         // levels from the command line come last and win
         let level = levels[config.severity.len()..]
@@ -157,6 +171,26 @@ pub fn run(args: &CheckArgs) -> i32 {
             None => false,
         }
     });
+    // entries that matched nothing, in the root file and each nested one
+    let in_scope = |dir: &str| {
+        silenced
+            .iter()
+            .filter(|(d, _)| d == dir)
+            .map(|(_, r)| r.clone())
+            .collect::<Vec<_>>()
+    };
+    outcome.diagnostics.extend(config.unused(&in_scope("")));
+    for (dir, c) in &nested {
+        let dir_prefix = format!("{dir}/");
+        outcome.diagnostics.extend(c.unused(&in_scope(&dir_prefix)));
+        for (name, text) in c.sources() {
+            outcome.sources.entry(name).or_insert(text);
+        }
+    }
+    for (name, text) in config.sources() {
+        outcome.sources.entry(name).or_insert(text);
+    }
+    outcome.diagnostics.sort_by(|a, b| a.sort_key_cmp(b));
     if !overrides.is_empty() {
         config::apply_overrides(&overrides, &mut outcome.diagnostics);
         outcome.diagnostics.sort_by(|a, b| a.sort_key_cmp(b));

@@ -563,6 +563,15 @@ impl Scope {
             None => Some(severity),
         }
     }
+
+    /// Whether this scope drops `rule` by an `ignore` entry or an `off` level (not by `select`).
+    pub fn silences(&self, rule: &str) -> bool {
+        self.ignore.iter().any(|r| r == rule)
+            || matches!(
+                self.levels.iter().rev().find(|(r, _)| r == rule),
+                Some((_, None))
+            )
+    }
 }
 
 /// The scopes of a run: the root configuration's everywhere, then each nested configuration's
@@ -597,4 +606,87 @@ pub fn scope_for<'a>(scopes: &'a [Scope], path: &str) -> Option<&'a Scope> {
         .iter()
         .filter(|s| path.starts_with(&s.dir))
         .max_by_key(|s| s.dir.len())
+}
+
+impl Config {
+    /// The `ignore` entries and `off` levels of this file that silenced nothing, as
+    /// `unused-config` reports pointing at each entry. (Bans are not reported: a deny-list is
+    /// meant to match nothing.)
+    pub fn unused(&self, silenced: &[String]) -> Vec<Diagnostic> {
+        let Some(pack) = &self.pack else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        let mut report = |span: crate::source::Span, what: String| {
+            let mut d = Diagnostic::new(UNUSED_CONFIG, Severity::Info, &pack.name, what);
+            d.primary = Some(crate::diag::Location::new(&pack.file, &pack.name, span));
+            out.push(d);
+        };
+        for (i, id) in self.ignore.iter().enumerate() {
+            if !silenced.contains(id) {
+                report(
+                    pack.value_span(&format!("/rules/ignore/{i}")),
+                    format!("`{id}` is ignored but reported nothing to ignore"),
+                );
+            }
+        }
+        for (id, level) in &self.severity {
+            if level.is_none() && !silenced.contains(id) {
+                report(
+                    pack.key_span(&format!("/rules/severity/{id}")),
+                    format!("`{id}` is off but reported nothing to silence"),
+                );
+            }
+        }
+        out
+    }
+}
+
+impl Config {
+    /// Banned ids must name registry entries: a typo would ban nothing, silently.
+    pub fn check_banned(&self, reg: &crate::graph::registry::Registry) -> Vec<Diagnostic> {
+        let Some(pack) = &self.pack else {
+            return Vec::new();
+        };
+        let b = &self.policy.banned;
+        let lists: [(&Vec<String>, &str, Vec<&str>); 4] = [
+            (
+                &b.operators,
+                "operators",
+                reg.operators.iter().map(|o| o.id.as_str()).collect(),
+            ),
+            (
+                &b.labs,
+                "labs",
+                reg.labs.iter().map(|o| o.id.as_str()).collect(),
+            ),
+            (
+                &b.clouds,
+                "clouds",
+                reg.clouds.iter().map(|o| o.id.as_str()).collect(),
+            ),
+            (
+                &b.parents,
+                "parents",
+                reg.parents.iter().map(|o| o.id.as_str()).collect(),
+            ),
+        ];
+        let mut out = Vec::new();
+        for (list, key, known) in lists {
+            for (i, id) in list.iter().enumerate() {
+                if !known.contains(&id.as_str()) {
+                    let what = key.trim_end_matches('s');
+                    let mut d = pack.error(
+                        pack.value_span(&format!("/policy/banned/{key}/{i}")),
+                        format!("`{id}` is not a {what} in the vendor registry"),
+                    );
+                    if let Some(s) = did_you_mean(id, &known) {
+                        d = d.with_help(format!("did you mean `{s}`?"));
+                    }
+                    out.push(d);
+                }
+            }
+        }
+        out
+    }
 }
