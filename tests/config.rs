@@ -339,3 +339,38 @@ fn entries_that_matched_nothing_are_reported_and_banned_ids_are_checked() {
     assert_eq!(code, 2);
     assert!(err.contains("hedge.toml:2:12: error[invalid-config]: `deepseak` is not a parent in the vendor registry"), "{err}");
 }
+
+#[test]
+fn unknown_keys_get_suggestions_from_their_own_schema() {
+    let d = project("[rules]\nselekt = []\n[policy]\nfallback_independance = \"independent\"\n");
+    fs::create_dir_all(d.path().join("contracts")).unwrap();
+    let out = Command::cargo_bin("hedge")
+        .unwrap()
+        .current_dir(d.path())
+        .args(["check", ".", "--color", "never"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("did you mean `select`?"), "{err}");
+    assert!(
+        err.contains("did you mean `fallback_independence`?"),
+        "{err}"
+    );
+    fs::write(d.path().join("hedge.toml"), "").unwrap();
+    fs::write(
+        d.path().join("contracts/openai.yaml"),
+        "vendor: openai\nterm: {start_date: \"2025-01-01\", end_date: \"2030-01-01\", auto_renw: true}\n",
+    )
+    .unwrap();
+    let out = Command::cargo_bin("hedge")
+        .unwrap()
+        .current_dir(d.path())
+        .args(["check", ".", "--color", "never"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("unknown key `auto_renw`") && text.contains("did you mean `auto_renew`?"),
+        "{text}"
+    );
+}

@@ -1027,7 +1027,8 @@ fn schema_errors(pack: &Pack, json: &Json, v: &jsonschema::Validator) -> Vec<Dia
                     continue;
                 }
                 seen.push(kp.clone());
-                let allowed = allowed_keys(&ptr);
+                let allowed = allowed_keys(pack.code, &ptr);
+                let allowed: Vec<&str> = allowed.iter().map(String::as_str).collect();
                 let mut d = pack.error(pack.key_span(&kp), format!("unknown key `{key}`"));
                 if let Some(s) = did_you_mean(key, &allowed) {
                     d = d.with_help(format!("did you mean `{s}`?"));
@@ -1074,26 +1075,73 @@ fn is_predicate_ptr(ptr: &str) -> bool {
         .any(|p| ptr.contains(p))
 }
 
-fn allowed_keys(ptr: &str) -> Vec<&'static str> {
-    const TOP: &[&str] = &["version", "description", "kinds", "rules"];
-    const KIND: &[&str] = &["id", "title", "description", "formats", "paths", "match"];
-    const RULE: &[&str] = &[
-        "id", "title", "severity", "kinds", "tags", "given", "when", "assert", "message", "report",
-        "labels", "docs",
-    ];
-    const DOCS: &[&str] = &["what", "why", "fix", "fires", "passes", "references"];
-    const TEST: &[&str] = &[
-        "path", "default", "exists", "equals", "one_of", "regex", "gt", "gte", "lt", "lte",
-        "length", "count", "distinct", "type", "all", "any", "not",
-    ];
-    let segs: Vec<&str> = ptr.split('/').skip(1).collect();
-    match segs.as_slice() {
-        [] => TOP.to_vec(),
-        ["kinds", _] => KIND.to_vec(),
-        ["rules", _] => RULE.to_vec(),
-        ["rules", _, "docs"] => DOCS.to_vec(),
-        _ => TEST.to_vec(),
+/// The schema a data file is validated against, by the code its problems are reported under.
+fn schema_text(code: &str) -> &'static str {
+    match code {
+        "invalid-registry" => include_str!("../../schemas/registry.schema.json"),
+        "invalid-config" => include_str!("../../schemas/hedge.schema.json"),
+        "invalid-contract" => include_str!("../../schemas/contract.schema.json"),
+        _ => SCHEMA,
     }
+}
+
+/// The keys the schema allows in the object at instance pointer `ptr`, found by walking the
+/// schema along the pointer (through `$ref`, `items`, `additionalProperties` and `oneOf`), so
+/// suggestions always match the file's own format.
+fn allowed_keys(code: &str, ptr: &str) -> Vec<String> {
+    let Ok(root) = serde_json::from_str::<Json>(schema_text(code)) else {
+        return Vec::new();
+    };
+    fn resolve<'a>(root: &'a Json, mut n: &'a Json) -> &'a Json {
+        for _ in 0..16 {
+            match n
+                .get("$ref")
+                .and_then(Json::as_str)
+                .and_then(|r| r.strip_prefix('#'))
+                .and_then(|p| root.pointer(p))
+            {
+                Some(t) => n = t,
+                None => break,
+            }
+        }
+        n
+    }
+    fn branches<'a>(root: &'a Json, n: &'a Json) -> Vec<&'a Json> {
+        let n = resolve(root, n);
+        let mut out = vec![n];
+        for k in ["oneOf", "anyOf", "allOf"] {
+            for b in n.get(k).and_then(Json::as_array).into_iter().flatten() {
+                out.push(resolve(root, b));
+            }
+        }
+        out
+    }
+    let mut nodes: Vec<&Json> = vec![&root];
+    for seg in ptr.split('/').skip(1) {
+        let seg = seg.replace("~1", "/").replace("~0", "~");
+        let mut next = Vec::new();
+        for n in nodes.iter().flat_map(|n| branches(&root, n)) {
+            if let Some(p) = n.get("properties").and_then(|p| p.get(&seg)) {
+                next.push(p);
+            } else if seg.parse::<usize>().is_ok() {
+                if let Some(i) = n.get("items") {
+                    next.push(i);
+                }
+            } else if let Some(a) = n.get("additionalProperties").filter(|a| a.is_object()) {
+                next.push(a);
+            }
+        }
+        nodes = next;
+    }
+    let mut keys: Vec<String> = nodes
+        .iter()
+        .flat_map(|n| branches(&root, n))
+        .filter_map(|n| n.get("properties").and_then(Json::as_object).cloned())
+        .flat_map(|m| m.keys().cloned().collect::<Vec<_>>())
+        .collect();
+    keys.sort();
+    keys.dedup();
+    keys
 }
 
 /// The closest candidate by edit distance, if it is close enough to be a typo.
