@@ -82,6 +82,11 @@ fn every_built_in_rule_has_firing_and_passing_fixtures() {
 /// A file name under which each kind's documented examples are recognised; graph rules (no
 /// kinds) document LiteLLM configs or, when the example is JSON, OpenRouter requests.
 fn example_name(kinds: &[Value], example: &str) -> &'static str {
+    // a first line naming a companion file is not part of the example itself
+    let example = match example.split_once('\n') {
+        Some((first, rest)) if first.starts_with("# ") && first.contains(": ") => rest,
+        _ => example,
+    };
     let Some(kind) = kinds.first() else {
         let e = example.trim_start();
         return if e.starts_with('{') {

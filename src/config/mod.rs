@@ -33,6 +33,7 @@ pub struct Banned {
     pub labs: Vec<String>,
     pub clouds: Vec<String>,
     pub parents: Vec<String>,
+    pub jurisdictions: Vec<String>,
 }
 
 impl Banned {
@@ -41,6 +42,7 @@ impl Banned {
             && self.labs.is_empty()
             && self.clouds.is_empty()
             && self.parents.is_empty()
+            && self.jurisdictions.is_empty()
     }
 }
 
@@ -53,6 +55,7 @@ pub struct ContractPolicy {
     pub max_exit_notice_days: i64,
     pub require_data_export: bool,
     pub allow_exclusivity: bool,
+    pub allow_minimum_commitment: bool,
 }
 
 impl Default for ContractPolicy {
@@ -63,6 +66,7 @@ impl Default for ContractPolicy {
             max_exit_notice_days: 90,
             require_data_export: true,
             allow_exclusivity: false,
+            allow_minimum_commitment: true,
         }
     }
 }
@@ -73,6 +77,10 @@ pub struct Policy {
     pub max_parent_share: Option<f64>,
     pub single_cloud_infrastructure: Option<String>,
     pub banned: Banned,
+    /// Allow-lists: when one is non-empty, only its entries may be used.
+    pub allowed: Banned,
+    pub max_cloud_share: Option<f64>,
+    pub min_route_operators: Option<u64>,
     pub contracts: ContractPolicy,
 }
 
@@ -201,12 +209,21 @@ impl Config {
             .pointer("/policy/single_cloud_infrastructure")
             .and_then(Json::as_str)
             .map(str::to_string);
-        p.banned = Banned {
-            operators: strs("/policy/banned/operators"),
-            labs: strs("/policy/banned/labs"),
-            clouds: strs("/policy/banned/clouds"),
-            parents: strs("/policy/banned/parents"),
+        let list = |kind: &str| Banned {
+            operators: strs(&format!("/policy/{kind}/operators")),
+            labs: strs(&format!("/policy/{kind}/labs")),
+            clouds: strs(&format!("/policy/{kind}/clouds")),
+            parents: strs(&format!("/policy/{kind}/parents")),
+            jurisdictions: strs(&format!("/policy/{kind}/jurisdictions")),
         };
+        p.banned = list("banned");
+        p.allowed = list("allowed");
+        p.max_cloud_share = json
+            .pointer("/policy/max_cloud_share")
+            .and_then(Json::as_f64);
+        p.min_route_operators = json
+            .pointer("/policy/min_route_operators")
+            .and_then(Json::as_u64);
         // every setting (scalars, and arrays as a whole), with where it was written
         let mut keys: Vec<&String> = pack.spans.keys().collect();
         keys.sort_by_key(|k| pack.spans[*k].1.start);
@@ -250,6 +267,12 @@ impl Config {
             .and_then(Json::as_bool)
         {
             cp.allow_exclusivity = b;
+        }
+        if let Some(b) = json
+            .pointer("/contracts/allow_minimum_commitment")
+            .and_then(Json::as_bool)
+        {
+            cp.allow_minimum_commitment = b;
         }
         c.extend = json
             .pointer("/extend")
@@ -374,7 +397,16 @@ pub fn apply_policy(rules: &mut RuleSet, selection: &mut Selection, policy: &Pol
             _ => {}
         }
     }
+    for r in &mut rules.graph_rules {
+        if let (GraphCheck::Concentration, OwnerKind::Cloud, Some(t)) =
+            (r.check, r.by, policy.max_cloud_share)
+        {
+            r.threshold = t;
+        }
+    }
     rules.banned = policy.banned.clone();
+    rules.allowed = policy.allowed.clone();
+    rules.min_route_operators = policy.min_route_operators.unwrap_or(1);
     rules.contract_policy = policy.contracts.clone();
 }
 

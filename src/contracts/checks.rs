@@ -249,6 +249,21 @@ pub fn evaluate(g: &Graph, set: &RuleSet, rule: &GraphRule, out: &mut Vec<Diagno
                 }
             }
         }
+        GraphCheck::ContractCommitment => {
+            if policy.allow_minimum_commitment {
+                return;
+            }
+            for c in &g.contracts {
+                let Some(m) = c.minimum_commitment.as_ref().filter(|m| m.value > 0.0) else {
+                    continue;
+                };
+                let msg = format!(
+                    "the {} contract commits to a minimum spend of {} USD, which the policy does not accept",
+                    c.vendor.value, m.value
+                );
+                out.push(finding(rule, &m.loc, msg));
+            }
+        }
         GraphCheck::ContractRegion => {
             for c in &g.contracts {
                 let Some(residency) = &c.data_residency else {

@@ -962,6 +962,8 @@ fn graph_rule(pack: &Pack, g: &Json) -> Option<GraphRule> {
             "contract-model" => GraphCheck::ContractModel,
             "contract-rate-limit" => GraphCheck::ContractRateLimit,
             "contract-region" => GraphCheck::ContractRegion,
+            "contract-commitment" => GraphCheck::ContractCommitment,
+            "route-operators" => GraphCheck::RouteOperators,
             _ => GraphCheck::Concentration,
         },
         min_grade: s("min_grade"),

@@ -71,6 +71,10 @@ pub struct RuleSet {
     pub objects: Vec<ObjectSpec>,
     /// Vendors the policy bans (from hedge.toml).
     pub banned: crate::config::Banned,
+    /// Allow-lists from the policy (empty: anything goes).
+    pub allowed: crate::config::Banned,
+    /// Operators each route must reach, counting its outage fallbacks (1: no requirement).
+    pub min_route_operators: u64,
     /// What contracts are held to (from hedge.toml and --today).
     pub contract_policy: crate::config::ContractPolicy,
     pub graph_rules: Vec<GraphRule>,
@@ -239,6 +243,8 @@ pub enum GraphCheck {
     ContractModel,
     ContractRateLimit,
     ContractRegion,
+    ContractCommitment,
+    RouteOperators,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

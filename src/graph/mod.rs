@@ -37,6 +37,8 @@ pub struct Deployment {
     pub self_hosted: bool,
     pub rpm: Option<u64>,
     pub tpm: Option<u64>,
+    /// Country of the parent company's headquarters.
+    pub jurisdiction: Option<String>,
     /// Why the operator is unknown, for messages.
     pub unknown: Option<String>,
     #[serde(skip)]
@@ -384,6 +386,7 @@ fn resolve(
         endpoint: None,
         aggregator: false,
         self_hosted: false,
+        jurisdiction: None,
         rpm: resolved(env, &d.rpm)
             .ok()
             .flatten()
@@ -451,6 +454,7 @@ fn resolve(
         dep.operator = Some(o.id.clone());
         dep.cloud = o.cloud.clone();
         dep.parent = Some(o.parent.clone());
+        dep.jurisdiction = reg.parent(&o.parent).map(|p| p.jurisdiction.clone());
         dep.aggregator = o.aggregator;
         dep.self_hosted = o.self_hosted;
         let lab = base

@@ -22,6 +22,7 @@ pub fn evaluate(g: &Graph, set: &RuleSet, selection: &Selection) -> Vec<Diagnost
             GraphCheck::InfraConcentration => infra_concentration(g, rule, &mut out),
             GraphCheck::FallbackNeedsObject => needs_object(g, rule, &mut out),
             GraphCheck::BannedVendor => banned(g, set, rule, &mut out),
+            GraphCheck::RouteOperators => route_operators(g, set, rule, &mut out),
             _ => crate::contracts::checks::evaluate(g, set, rule, &mut out),
         }
     }
@@ -269,32 +270,90 @@ fn needs_object(g: &Graph, rule: &GraphRule, out: &mut Vec<Diagnostic>) {
     }
 }
 
-/// Deployments on a vendor the policy bans (hedge.toml `[policy.banned]`), by operator, model
-/// family, cloud or parent company.
+/// One facet of a deployment with its banned and allowed lists and its name.
+type Facet<'a> = (
+    &'a Option<String>,
+    &'a Vec<String>,
+    &'a Vec<String>,
+    &'a str,
+);
+
+/// Deployments on a vendor the policy bans (hedge.toml `[policy.banned]`), or outside its
+/// allow-lists (`[policy.allowed]`), by operator, model family, cloud, parent company or the
+/// parent's jurisdiction.
 fn banned(g: &Graph, set: &RuleSet, rule: &GraphRule, out: &mut Vec<Diagnostic>) {
-    let b = &set.banned;
-    if b.is_empty() {
+    let (b, a) = (&set.banned, &set.allowed);
+    if b.is_empty() && a.is_empty() {
         return;
     }
     for d in &g.deployments {
-        let hit = [
-            (&d.operator, &b.operators, "operator"),
-            (&d.lab, &b.labs, "model family"),
-            (&d.cloud, &b.clouds, "cloud"),
-            (&d.parent, &b.parents, "parent company"),
-        ]
-        .into_iter()
-        .find_map(|(v, list, what)| {
-            v.as_ref()
-                .filter(|v| list.contains(v))
-                .map(|v| (v.clone(), what))
+        let facets: [Facet<'_>; 5] = [
+            (&d.operator, &b.operators, &a.operators, "operator"),
+            (&d.lab, &b.labs, &a.labs, "model family"),
+            (&d.cloud, &b.clouds, &a.clouds, "cloud"),
+            (&d.parent, &b.parents, &a.parents, "parent company"),
+            (
+                &d.jurisdiction,
+                &b.jurisdictions,
+                &a.jurisdictions,
+                "jurisdiction",
+            ),
+        ];
+        let hit = facets.into_iter().find_map(|(v, banned, allowed, what)| {
+            let v = v.as_ref()?;
+            if banned.contains(v) {
+                Some(format!("{v}, which the policy bans ({what})"))
+            } else if !allowed.is_empty() && !allowed.contains(v) {
+                Some(format!(
+                    "{v}, which is not on the policy's allowed {what} list"
+                ))
+            } else {
+                None
+            }
         });
-        let (Some((vendor, what)), Some(loc)) = (hit, d.vendor_loc.as_ref().or(d.loc.as_ref()))
-        else {
+        let (Some(why), Some(loc)) = (hit, d.vendor_loc.as_ref().or(d.loc.as_ref())) else {
             continue;
         };
         let route = &g.routes[d.route].name;
-        let msg = format!("route `{route}` uses {vendor}, which the policy bans ({what})");
-        out.push(finding(rule, loc, msg));
+        out.push(finding(rule, loc, format!("route `{route}` uses {why}")));
+    }
+}
+
+/// Routes that, with their outage fallbacks, reach fewer operators than the policy requires.
+fn route_operators(g: &Graph, set: &RuleSet, rule: &GraphRule, out: &mut Vec<Diagnostic>) {
+    let min = set.min_route_operators;
+    if min <= 1 {
+        return;
+    }
+    for r in &g.routes {
+        // a standby is judged through the route it stands in for
+        if g.edges.iter().any(|e| e.to == Some(r.id) && e.from != r.id) {
+            continue;
+        }
+        let mut deps = super::all(r);
+        for e in g
+            .edges
+            .iter()
+            .filter(|e| e.from == r.id && e.role == Role::Outage)
+        {
+            if let (Some(t), None) = (e.to, e.to_member) {
+                deps.extend(super::all(&g.routes[t]));
+            }
+        }
+        let mut ops: Vec<&str> = deps
+            .iter()
+            .filter_map(|&d| g.deployments[d].operator.as_deref())
+            .collect();
+        ops.sort_unstable();
+        ops.dedup();
+        if (ops.len() as u64) < min {
+            let msg = format!(
+                "route `{}` reaches {} operator(s) ({}) with its fallbacks; the policy asks for {min}",
+                r.name,
+                ops.len(),
+                if ops.is_empty() { "none known".to_string() } else { ops.join(", ") }
+            );
+            out.push(finding(rule, &r.loc, msg));
+        }
     }
 }
