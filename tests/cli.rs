@@ -353,7 +353,7 @@ fn output_is_identical_for_any_thread_count() {
             .unwrap()
             .stdout
     };
-    for format in ["short", "json", "human"] {
+    for format in ["short", "json", "human", "sarif", "github"] {
         let one = run("1", format);
         assert!(!one.is_empty());
         for threads in ["2", "8"] {

@@ -97,7 +97,16 @@ pub fn run(args: &CheckArgs) -> i32 {
         rules: Arc::new(rules),
         registry,
         selection,
-        keep_sources: args.format == crate::report::OutputFormat::Human,
+        // snippets (human) and fingerprints (SARIF) need the text of files with findings
+        keep_sources: [args.format]
+            .iter()
+            .chain(args.output.iter().map(|(f, _)| f))
+            .any(|f| {
+                matches!(
+                    f,
+                    crate::report::OutputFormat::Human | crate::report::OutputFormat::Sarif
+                )
+            }),
     };
     let overrides = config.overrides();
     let mut outcome = match pipeline::run(&args.paths, &settings) {
@@ -233,11 +242,13 @@ pub fn run(args: &CheckArgs) -> i32 {
         ..Summary::default()
     };
     summary.count(&outcome.diagnostics);
+    let metas = crate::report::RuleMeta::all(&settings.rules);
     let report = Report {
         diagnostics: &outcome.diagnostics,
         show_summary: true,
         sources: &outcome.sources,
         summary,
+        rules: &metas,
     };
     let color = match args.color {
         ColorChoice::Always => true,
@@ -252,6 +263,14 @@ pub fn run(args: &CheckArgs) -> i32 {
     if let Err(e) = written {
         if e.kind() != std::io::ErrorKind::BrokenPipe {
             eprintln!("error: cannot write the report: {e}");
+            return EXIT_USAGE;
+        }
+    }
+    for (format, path) in &args.output {
+        let mut buf = Vec::new();
+        let rendered = report::render(*format, &report, false, &mut buf);
+        if let Err(e) = rendered.and_then(|_| crate::report::write_atomic(path, &buf)) {
+            eprintln!("error: cannot write {}: {e}", path.display());
             return EXIT_USAGE;
         }
     }

@@ -47,7 +47,7 @@ pub struct Cli {
 pub enum Command {
     /// Check files and directories (default: the current directory)
     #[command(after_help = AFTER_HELP)]
-    Check(CheckArgs),
+    Check(Box<CheckArgs>),
     /// Print the spanned document tree hedge builds from a file: every node with its path,
     /// type and line:column range (for writing and debugging rules)
     Tree(TreeArgs),
@@ -222,6 +222,22 @@ pub struct CheckArgs {
     /// reproducible CI runs
     #[arg(long, value_name = "DATE", value_parser = parse_date)]
     pub today: Option<crate::contracts::Date>,
+
+    /// Also write the report in FORMAT to PATH (repeatable), e.g. `--output sarif=hedge.sarif`;
+    /// each file is written whole or not at all
+    #[arg(long, value_name = "FORMAT=PATH", value_parser = parse_output)]
+    pub output: Vec<(OutputFormat, PathBuf)>,
+}
+
+fn parse_output(s: &str) -> Result<(OutputFormat, PathBuf), String> {
+    let (f, p) = s
+        .split_once('=')
+        .ok_or_else(|| format!("`{s}` is not FORMAT=PATH (e.g. sarif=hedge.sarif)"))?;
+    let format = OutputFormat::from_str(f, true)?;
+    if p.is_empty() {
+        return Err("the PATH after `=` is empty".into());
+    }
+    Ok((format, PathBuf::from(p)))
 }
 
 fn parse_date(s: &str) -> Result<crate::contracts::Date, String> {
@@ -350,6 +366,7 @@ pub fn print_diagnostics(
         show_summary: false,
         sources,
         summary,
+        rules: &[],
     };
     let color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
         && std::io::stderr().is_terminal();

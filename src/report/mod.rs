@@ -1,8 +1,10 @@
 //! Reporters: a finished, sorted list of diagnostics in, text out. They know nothing of walking
 //! or parsing.
 
+pub mod github;
 pub mod human;
 pub mod json;
+pub mod sarif;
 pub mod short;
 
 use std::collections::BTreeMap;
@@ -19,6 +21,60 @@ pub enum OutputFormat {
     Short,
     /// One JSON document; the shape is documented in the README and stable.
     Json,
+    /// SARIF 2.1.0, for GitHub code scanning and other SARIF consumers.
+    Sarif,
+    /// GitHub Actions workflow commands (annotations on the pull request).
+    Github,
+}
+
+/// What reporters that describe rules (SARIF) need to know of each.
+#[derive(Debug, Clone)]
+pub struct RuleMeta {
+    pub id: String,
+    pub title: String,
+    pub severity: Severity,
+    pub tags: Vec<String>,
+    pub what: String,
+    pub why: String,
+    pub fix: String,
+}
+
+impl RuleMeta {
+    pub fn all(set: &crate::engine::ruleset::RuleSet) -> Vec<RuleMeta> {
+        let mut out: Vec<RuleMeta> = set
+            .rules
+            .iter()
+            .map(|r| {
+                (
+                    r.id.clone(),
+                    r.title.clone(),
+                    r.severity,
+                    r.tags.clone(),
+                    r.docs.clone(),
+                )
+            })
+            .chain(set.graph_rules.iter().map(|r| {
+                (
+                    r.id.clone(),
+                    r.title.clone(),
+                    r.severity,
+                    r.tags.clone(),
+                    r.docs.clone(),
+                )
+            }))
+            .map(|(id, title, severity, tags, d)| RuleMeta {
+                id,
+                title,
+                severity,
+                tags,
+                what: d.what,
+                why: d.why,
+                fix: d.fix,
+            })
+            .collect();
+        out.sort_by(|a, b| a.id.cmp(&b.id));
+        out
+    }
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -48,6 +104,8 @@ pub struct Report<'a> {
     pub show_summary: bool,
     pub sources: &'a BTreeMap<Arc<str>, Arc<str>>,
     pub summary: Summary,
+    /// The rules of the run, for reporters that describe them.
+    pub rules: &'a [RuleMeta],
 }
 
 pub fn render(
@@ -60,5 +118,31 @@ pub fn render(
         OutputFormat::Human => human::render(report, color, out),
         OutputFormat::Short => short::render(report, out),
         OutputFormat::Json => json::render(report, out),
+        OutputFormat::Sarif => sarif::render(report, out),
+        OutputFormat::Github => github::render(report, out),
     }
+}
+
+/// Writes a report file whole or not at all: to a temporary file beside it, then renamed over
+/// it, so a reader (or a failed run) never sees half a file.
+pub fn write_atomic(path: &std::path::Path, bytes: &[u8]) -> io::Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => std::path::PathBuf::from("."),
+    };
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "report".into());
+    let tmp = dir.join(format!(".{name}.hedge-tmp-{}", std::process::id()));
+    let result = (|| {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
 }

@@ -1,0 +1,169 @@
+//! `--format sarif`: SARIF 2.1.0 as GitHub code scanning reads it. Every rule is described
+//! (title, what it finds, why, how to fix) so the alert page explains itself; results carry
+//! character-column regions (`columnKind: unicodeCodePoints`, matching hedge's columns) and a
+//! fingerprint that survives unrelated edits (it hashes the rule, file and offending text, not
+//! line numbers).
+
+use std::collections::HashMap;
+use std::io::{self, Write};
+
+use serde_json::{json, Value};
+
+use super::Report;
+use crate::diag::{Diagnostic, Location, Severity};
+
+fn level(s: Severity) -> &'static str {
+    match s {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Info => "note",
+    }
+}
+
+/// A relative path as a URI reference: `/`-separated, with everything outside the unreserved
+/// and path characters percent-encoded.
+pub fn uri(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for b in path.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => {
+                out.push(b as char)
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+fn region(l: &Location) -> Value {
+    json!({
+        "startLine": l.start.line,
+        "startColumn": l.start.column,
+        "endLine": l.end.line,
+        "endColumn": l.end.column.max(if l.end.line == l.start.line { l.start.column + 1 } else { 1 }),
+    })
+}
+
+fn physical(path: &str, l: Option<&Location>) -> Value {
+    let mut p = json!({ "artifactLocation": { "uri": uri(path), "uriBaseId": "%SRCROOT%" } });
+    if let Some(l) = l {
+        p["region"] = region(l);
+    }
+    p
+}
+
+/// FNV-1a: small, stable across platforms and releases, good enough to tell findings apart.
+fn fnv(text: &str) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in text.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("{h:016x}")
+}
+
+fn fingerprint(d: &Diagnostic, source: Option<&str>, seen: &mut HashMap<String, usize>) -> String {
+    let text = match (&d.primary, source) {
+        (Some(l), Some(src)) => src
+            .get(l.span.range())
+            .unwrap_or_default()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" "),
+        _ => d.message.clone(),
+    };
+    let key = format!("{}\u{0}{}\u{0}{}", d.rule, d.path, text);
+    // the same text twice in a file: tell the occurrences apart by their order
+    let n = seen.entry(key.clone()).or_insert(0);
+    *n += 1;
+    format!("{}:{}", fnv(&key), n)
+}
+
+pub fn render(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
+    let mut index: HashMap<&str, usize> = HashMap::new();
+    let mut rules = Vec::new();
+    for (i, r) in report.rules.iter().enumerate() {
+        index.insert(&r.id, i);
+        let help = format!("{}\n\nWhy: {}\n\nFix: {}", r.what, r.why, r.fix);
+        let markdown = format!(
+            "**{}**\n\n{}\n\n**Why it matters.** {}\n\n**How to fix it.** {}\n\nRun `hedge explain {}` for examples.",
+            r.title, r.what, r.why, r.fix, r.id
+        );
+        rules.push(json!({
+            "id": r.id,
+            "name": r.id.split('-').map(|w| {
+                let mut c = w.chars();
+                c.next().map(|f| f.to_uppercase().collect::<String>() + c.as_str()).unwrap_or_default()
+            }).collect::<String>(),
+            "shortDescription": { "text": r.title },
+            "fullDescription": { "text": r.what },
+            "help": { "text": help, "markdown": markdown },
+            "defaultConfiguration": { "level": level(r.severity) },
+            "properties": { "tags": r.tags },
+        }));
+    }
+    // diagnostics of the pipeline itself (parse errors, configuration) get rules too
+    for d in report.diagnostics {
+        if !index.contains_key(&*d.rule) {
+            index.insert(&d.rule, rules.len());
+            rules.push(json!({
+                "id": &*d.rule,
+                "shortDescription": { "text": &*d.rule },
+                "defaultConfiguration": { "level": level(d.severity) },
+            }));
+        }
+    }
+    let mut seen = HashMap::new();
+    let results: Vec<Value> = report
+        .diagnostics
+        .iter()
+        .map(|d| {
+            let source = report.sources.get(&d.path).map(|s| &**s);
+            let mut message = d.message.clone();
+            if let Some(h) = &d.help {
+                message = format!("{message}\n\n{h}");
+            }
+            let mut r = json!({
+                "ruleId": &*d.rule,
+                "ruleIndex": index.get(&*d.rule).copied().unwrap_or(0),
+                "level": level(d.severity),
+                "message": { "text": message },
+                "locations": [{ "physicalLocation": physical(&d.path, d.primary.as_ref()) }],
+                "partialFingerprints": { "hedgeFindingHash/v1": fingerprint(d, source, &mut seen) },
+            });
+            if !d.labels.is_empty() {
+                r["relatedLocations"] = Value::Array(
+                    d.labels
+                        .iter()
+                        .enumerate()
+                        .map(|(i, l)| {
+                            json!({
+                                "id": i,
+                                "physicalLocation": physical(&l.location.path, Some(&l.location)),
+                                "message": { "text": &l.message },
+                            })
+                        })
+                        .collect(),
+                );
+            }
+            r
+        })
+        .collect();
+    let doc = json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": { "driver": {
+                "name": "hedge",
+                "version": env!("CARGO_PKG_VERSION"),
+                "semanticVersion": env!("CARGO_PKG_VERSION"),
+                "rules": rules,
+            }},
+            "columnKind": "unicodeCodePoints",
+            "originalUriBaseIds": { "%SRCROOT%": { "description": { "text": "The directory hedge ran in." } } },
+            "results": results,
+        }],
+    });
+    serde_json::to_writer_pretty(&mut *out, &doc).map_err(io::Error::other)?;
+    writeln!(out)
+}
