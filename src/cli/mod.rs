@@ -225,7 +225,7 @@ pub struct CheckArgs {
 
     /// Also write the report in FORMAT to PATH (repeatable), e.g. `--output sarif=hedge.sarif`;
     /// each file is written whole or not at all
-    #[arg(long, value_name = "FORMAT=PATH", value_parser = parse_output)]
+    #[arg(short, long, value_name = "FORMAT=PATH", value_parser = parse_output)]
     pub output: Vec<(OutputFormat, PathBuf)>,
 }
 
