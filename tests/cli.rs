@@ -353,7 +353,16 @@ fn output_is_identical_for_any_thread_count() {
             .unwrap()
             .stdout
     };
-    for format in ["short", "json", "human", "sarif", "github"] {
+    for format in [
+        "short",
+        "json",
+        "human",
+        "sarif",
+        "github",
+        "gitlab",
+        "junit",
+        "checkstyle",
+    ] {
         let one = run("1", format);
         assert!(!one.is_empty());
         for threads in ["2", "8"] {

@@ -184,3 +184,158 @@ fn output_files_are_written_whole_or_not_at_all() {
         "stdout keeps its format"
     );
 }
+
+fn run(dir: &Path, format: &str, extra: &[&str]) -> String {
+    let out = Command::cargo_bin("hedge")
+        .unwrap()
+        .current_dir(dir)
+        .args(["check", "--format", format, "--isolated"])
+        .args(extra)
+        .arg(".")
+        .output()
+        .unwrap();
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn demo(format: &str) -> String {
+    let out = Command::cargo_bin("hedge")
+        .unwrap()
+        .args([
+            "check",
+            "--format",
+            format,
+            "--today",
+            "2026-11-25",
+            "fixtures/demo",
+        ])
+        .output()
+        .unwrap();
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn schema(name: &str) -> jsonschema::Validator {
+    let text = fs::read_to_string(Path::new("schemas").join(name)).unwrap();
+    jsonschema::validator_for(&serde_json::from_str(&text).unwrap()).unwrap()
+}
+
+fn assert_valid(v: &jsonschema::Validator, doc: &Value) {
+    let errors: Vec<String> = v
+        .iter_errors(doc)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+}
+
+#[test]
+fn json_and_gitlab_reports_match_their_schemas() {
+    let report = schema("report.schema.json");
+    let gitlab = schema("gitlab-codequality.schema.json");
+    let json: Value = serde_json::from_str(&demo("json")).unwrap();
+    assert!(json["diagnostics"].as_array().unwrap().len() > 10);
+    assert_valid(&report, &json);
+    let gl: Value = serde_json::from_str(&demo("gitlab")).unwrap();
+    let issues = gl.as_array().unwrap();
+    assert_eq!(issues.len(), json["diagnostics"].as_array().unwrap().len());
+    assert_valid(&gitlab, &gl);
+    // GitLab collapses findings with one fingerprint into one: they must all differ
+    let mut fps: Vec<&str> = issues
+        .iter()
+        .map(|i| i["fingerprint"].as_str().unwrap())
+        .collect();
+    fps.sort();
+    fps.dedup();
+    assert_eq!(fps.len(), issues.len());
+    // and the schemas are not vacuous: a broken document fails them
+    assert!(
+        !gitlab.is_valid(&serde_json::json!([{"description": "x", "check_name": "r",
+        "fingerprint": "f", "severity": "fatal", "location": {"path": "a"}}]))
+    );
+    assert!(!report.is_valid(&serde_json::json!({"version": 1})));
+}
+
+#[test]
+fn gitlab_issue_points_at_the_finding() {
+    let d = TempDir::new().unwrap();
+    fs::write(d.path().join("config.yaml"), CONFIG).unwrap();
+    let gl: Value = serde_json::from_str(&run(d.path(), "gitlab", &[])).unwrap();
+    let issue = gl
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["check_name"] == "route-without-fallback")
+        .unwrap();
+    assert_eq!(issue["location"]["path"], "config.yaml");
+    assert_eq!(issue["location"]["positions"]["begin"]["line"], 2);
+    assert_eq!(issue["location"]["positions"]["begin"]["column"], 17);
+    assert_eq!(issue["severity"], "minor");
+}
+
+#[test]
+fn junit_is_well_formed_xml_with_one_failure_per_finding() {
+    let xml = demo("junit");
+    let doc = roxmltree::Document::parse(&xml).unwrap();
+    let root = doc.root_element();
+    assert_eq!(root.tag_name().name(), "testsuites");
+    let json: Value = serde_json::from_str(&demo("json")).unwrap();
+    let n = json["diagnostics"].as_array().unwrap().len();
+    let failures: Vec<_> = root
+        .descendants()
+        .filter(|n| n.has_tag_name("failure"))
+        .collect();
+    assert_eq!(failures.len(), n);
+    assert_eq!(root.attribute("failures"), Some(n.to_string().as_str()));
+    for suite in root.children().filter(|n| n.has_tag_name("testsuite")) {
+        let cases = suite
+            .children()
+            .filter(|n| n.has_tag_name("testcase"))
+            .count();
+        assert_eq!(suite.attribute("tests"), Some(cases.to_string().as_str()));
+    }
+    // a clean run still has a (passing) test case
+    let d = TempDir::new().unwrap();
+    fs::write(d.path().join("ok.yaml"), "a: 1\n").unwrap();
+    let clean = run(d.path(), "junit", &[]);
+    let doc = roxmltree::Document::parse(&clean).unwrap();
+    assert_eq!(
+        doc.descendants()
+            .filter(|n| n.has_tag_name("testcase"))
+            .count(),
+        1
+    );
+    assert_eq!(
+        doc.descendants()
+            .filter(|n| n.has_tag_name("failure"))
+            .count(),
+        0
+    );
+}
+
+#[test]
+fn checkstyle_is_well_formed_and_escapes_markup() {
+    let d = TempDir::new().unwrap();
+    // a message carrying XML metacharacters: the parse error quotes the offending text
+    fs::write(d.path().join("bad <&\"'>.json"), "{\"a\": <&>}").unwrap();
+    fs::write(d.path().join("config.yaml"), CONFIG).unwrap();
+    let xml = run(d.path(), "checkstyle", &[]);
+    let doc = roxmltree::Document::parse(&xml).unwrap();
+    let files: Vec<_> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("file"))
+        .collect();
+    assert_eq!(files[0].attribute("name"), Some("bad <&\"'>.json"));
+    let err = files[0]
+        .children()
+        .find(|n| n.has_tag_name("error"))
+        .unwrap();
+    assert_eq!(err.attribute("source"), Some("hedge.parse-error"));
+    assert_eq!(err.attribute("severity"), Some("error"));
+    assert_eq!(err.attribute("line"), Some("1"));
+    let route = doc
+        .descendants()
+        .find(|n| n.attribute("source") == Some("hedge.route-without-fallback"))
+        .unwrap();
+    assert_eq!(
+        (route.attribute("line"), route.attribute("column")),
+        (Some("2"), Some("17"))
+    );
+}

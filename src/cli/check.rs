@@ -97,14 +97,16 @@ pub fn run(args: &CheckArgs) -> i32 {
         rules: Arc::new(rules),
         registry,
         selection,
-        // snippets (human) and fingerprints (SARIF) need the text of files with findings
+        // snippets (human) and fingerprints (SARIF, GitLab) need the text of files with findings
         keep_sources: [args.format]
             .iter()
             .chain(args.output.iter().map(|(f, _)| f))
             .any(|f| {
                 matches!(
                     f,
-                    crate::report::OutputFormat::Human | crate::report::OutputFormat::Sarif
+                    crate::report::OutputFormat::Human
+                        | crate::report::OutputFormat::Sarif
+                        | crate::report::OutputFormat::Gitlab
                 )
             }),
     };

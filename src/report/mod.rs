@@ -1,9 +1,12 @@
 //! Reporters: a finished, sorted list of diagnostics in, text out. They know nothing of walking
 //! or parsing.
 
+pub mod checkstyle;
 pub mod github;
+pub mod gitlab;
 pub mod human;
 pub mod json;
+pub mod junit;
 pub mod sarif;
 pub mod short;
 
@@ -25,6 +28,12 @@ pub enum OutputFormat {
     Sarif,
     /// GitHub Actions workflow commands (annotations on the pull request).
     Github,
+    /// GitLab Code Quality report (merge request widget).
+    Gitlab,
+    /// JUnit XML: one test suite per file, one failed test case per finding.
+    Junit,
+    /// Checkstyle XML, for tools that read linter results in that shape.
+    Checkstyle,
 }
 
 /// What reporters that describe rules (SARIF) need to know of each.
@@ -120,7 +129,62 @@ pub fn render(
         OutputFormat::Json => json::render(report, out),
         OutputFormat::Sarif => sarif::render(report, out),
         OutputFormat::Github => github::render(report, out),
+        OutputFormat::Gitlab => gitlab::render(report, out),
+        OutputFormat::Junit => junit::render(report, out),
+        OutputFormat::Checkstyle => checkstyle::render(report, out),
     }
+}
+
+fn fnv(text: &str) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in text.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("{h:016x}")
+}
+
+/// A finding's identity across runs for SARIF and GitLab: rule, file and the text under the
+/// span (whitespace-normalised), never line numbers, so an edit above a finding does not make
+/// it look new. `seen` numbers repeats of the same text in a file in order.
+pub(crate) fn fingerprint(
+    d: &Diagnostic,
+    source: Option<&str>,
+    seen: &mut std::collections::HashMap<String, usize>,
+) -> String {
+    let text = match (&d.primary, source) {
+        (Some(l), Some(src)) => src
+            .get(l.span.range())
+            .unwrap_or_default()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" "),
+        _ => d.message.clone(),
+    };
+    let key = format!("{}\u{0}{}\u{0}{}", d.rule, d.path, text);
+    let n = seen.entry(key.clone()).or_insert(0);
+    *n += 1;
+    format!("{}:{}", fnv(&key), n)
+}
+
+/// Escapes text for XML attribute values and content; characters XML 1.0 forbids are dropped.
+pub(crate) fn xml_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            '\n' => out.push_str("&#10;"),
+            '\r' => out.push_str("&#13;"),
+            '\t' => out.push_str("&#9;"),
+            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => {}
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// Writes a report file whole or not at all: to a temporary file beside it, then renamed over

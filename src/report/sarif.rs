@@ -10,7 +10,7 @@ use std::io::{self, Write};
 use serde_json::{json, Value};
 
 use super::Report;
-use crate::diag::{Diagnostic, Location, Severity};
+use crate::diag::{Location, Severity};
 
 fn level(s: Severity) -> &'static str {
     match s {
@@ -53,32 +53,6 @@ fn physical(path: &str, l: Option<&Location>) -> Value {
 }
 
 /// FNV-1a: small, stable across platforms and releases, good enough to tell findings apart.
-fn fnv(text: &str) -> String {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in text.bytes() {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
-    format!("{h:016x}")
-}
-
-fn fingerprint(d: &Diagnostic, source: Option<&str>, seen: &mut HashMap<String, usize>) -> String {
-    let text = match (&d.primary, source) {
-        (Some(l), Some(src)) => src
-            .get(l.span.range())
-            .unwrap_or_default()
-            .split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" "),
-        _ => d.message.clone(),
-    };
-    let key = format!("{}\u{0}{}\u{0}{}", d.rule, d.path, text);
-    // the same text twice in a file: tell the occurrences apart by their order
-    let n = seen.entry(key.clone()).or_insert(0);
-    *n += 1;
-    format!("{}:{}", fnv(&key), n)
-}
-
 pub fn render(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
     let mut index: HashMap<&str, usize> = HashMap::new();
     let mut rules = Vec::new();
@@ -129,7 +103,7 @@ pub fn render(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
                 "level": level(d.severity),
                 "message": { "text": message },
                 "locations": [{ "physicalLocation": physical(&d.path, d.primary.as_ref()) }],
-                "partialFingerprints": { "hedgeFindingHash/v1": fingerprint(d, source, &mut seen) },
+                "partialFingerprints": { "hedgeFindingHash/v1": super::fingerprint(d, source, &mut seen) },
             });
             if !d.labels.is_empty() {
                 r["relatedLocations"] = Value::Array(
