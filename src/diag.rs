@@ -96,6 +96,18 @@ impl Diagnostic {
         }
     }
 
+    /// A diagnostic at a place already resolved (by the worker that had the file's text).
+    pub fn at_location(
+        rule: &str,
+        severity: Severity,
+        location: &Location,
+        message: impl Into<String>,
+    ) -> Diagnostic {
+        let mut d = Diagnostic::new(rule, severity, &location.path, message);
+        d.primary = Some(location.clone());
+        d
+    }
+
     pub fn at(mut self, file: &SourceFile, span: Span) -> Diagnostic {
         self.primary = Some(Location::new(file, &self.path, span));
         self

@@ -5,7 +5,7 @@
 //! diagnostics (and the text, only when there are diagnostics to show it with). No stage
 //! holds every tree at once, so memory follows the largest file, not the repository.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -34,6 +34,8 @@ pub struct Settings {
     /// Keep the text of files with findings, for reporters that show snippets. Off, a run's
     /// memory stays flat however many findings there are.
     pub keep_sources: bool,
+    /// Whether a `hedge: ignore` comment without `reason="..."` is invalid (policy may relax it).
+    pub require_suppression_reason: bool,
 }
 
 impl Default for Settings {
@@ -46,6 +48,7 @@ impl Default for Settings {
             registry: Arc::new(Registry::default()),
             selection: Selection::default(),
             keep_sources: true,
+            require_suppression_reason: true,
         }
     }
 }
@@ -64,6 +67,8 @@ pub struct FileReport {
     pub diagnostics: Vec<Diagnostic>,
     /// The text, kept only when a diagnostic needs it for a snippet.
     pub source: Option<Arc<str>>,
+    /// The file's `hedge: ignore` comments.
+    pub suppressions: Vec<crate::suppress::Suppression>,
 }
 
 #[derive(Debug, Default)]
@@ -117,6 +122,22 @@ pub fn run(roots: &[PathBuf], settings: &Settings) -> Result<Outcome, UsageError
             outcome.sources.insert(f.display.clone(), src.clone());
         }
     }
+    let suppressions: Vec<_> = files
+        .iter()
+        .flat_map(|f| f.suppressions.iter().cloned())
+        .collect();
+    if !suppressions.is_empty() {
+        let mut known: HashSet<&str> = settings.rules.all_ids().into_iter().collect();
+        known.insert(codes::TEMPLATED_FILE);
+        let ran = |id: &str| known.contains(id) && settings.selection.enabled(id);
+        crate::suppress::apply(
+            &mut outcome.diagnostics,
+            &suppressions,
+            &known,
+            &ran,
+            settings.rules.contract_policy.today,
+        );
+    }
     outcome.diagnostics.sort_by(|a, b| a.sort_key_cmp(b));
     outcome.files = files;
     Ok(outcome)
@@ -139,6 +160,7 @@ pub fn check_file(c: &Candidate, settings: &Settings) -> FileReport {
                 source: partial
                     .filter(|_| settings.keep_sources)
                     .map(|p| Arc::from(p.text)),
+                suppressions: Vec::new(),
             }
         }
     };
@@ -214,9 +236,18 @@ pub fn check_file(c: &Candidate, settings: &Settings) -> FileReport {
             }
         }
     }
-    // graph findings point into files with facts, so those keep their text too
-    let source = (settings.keep_sources && (!diagnostics.is_empty() || !facts.is_empty()))
-        .then(|| Arc::from(file.text.as_str()));
+    let (suppressions, problems) = crate::suppress::read(
+        &file,
+        &c.display,
+        &parsed.comments,
+        settings.require_suppression_reason,
+    );
+    diagnostics.extend(problems);
+    // graph findings point into files with facts, and suppression reports into files with
+    // suppressions, so those keep their text too
+    let source = (settings.keep_sources
+        && (!diagnostics.is_empty() || !facts.is_empty() || !suppressions.is_empty()))
+    .then(|| Arc::from(file.text.as_str()));
     let kinds = kinds
         .iter()
         .map(|ks| {
@@ -233,6 +264,7 @@ pub fn check_file(c: &Candidate, settings: &Settings) -> FileReport {
         facts,
         diagnostics,
         source,
+        suppressions,
     }
 }
 

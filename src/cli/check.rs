@@ -97,6 +97,7 @@ pub fn run(args: &CheckArgs) -> i32 {
         rules: Arc::new(rules),
         registry,
         selection,
+        require_suppression_reason: config.policy.suppression_requires_reason.unwrap_or(true),
         // snippets (human) and fingerprints (SARIF, GitLab) need the text of files with findings
         keep_sources: [args.format]
             .iter()

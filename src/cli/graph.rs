@@ -23,6 +23,7 @@ pub fn run(args: &GraphArgs) -> i32 {
         rules,
         registry,
         keep_sources: false,
+        require_suppression_reason: true,
         ..Settings::default()
     };
     let outcome = match pipeline::run(&args.paths, &settings) {

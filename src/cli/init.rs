@@ -122,6 +122,7 @@ pub fn run(args: &InitArgs) -> i32 {
         rules,
         registry: registry.clone(),
         keep_sources: false,
+        require_suppression_reason: true,
         ..Settings::default()
     };
     let outcome = match pipeline::run(std::slice::from_ref(&dir), &settings) {

@@ -82,6 +82,8 @@ pub struct Policy {
     pub max_cloud_share: Option<f64>,
     pub min_route_operators: Option<u64>,
     pub contracts: ContractPolicy,
+    /// `[suppressions] require_reason`: whether an inline ignore needs `reason="..."`.
+    pub suppression_requires_reason: Option<bool>,
 }
 
 /// One setting and where it was written, for `--show-config` and for errors.
@@ -243,6 +245,9 @@ impl Config {
                 origin: format!("{}:{line}", pack.name),
             });
         }
+        c.policy.suppression_requires_reason = json
+            .pointer("/suppressions/require_reason")
+            .and_then(Json::as_bool);
         let cp = &mut c.policy.contracts;
         if let Some(n) = json
             .pointer("/contracts/expiry_window_days")

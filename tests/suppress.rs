@@ -1,0 +1,124 @@
+//! Inline suppressions through the binary: what they silence (exactly their line, or their
+//! file), and what is reported about them: invalid, expired, unused.
+
+use std::fs;
+use std::path::Path;
+
+use assert_cmd::Command;
+use tempfile::TempDir;
+
+fn check(dir: &Path, extra: &[&str]) -> Vec<String> {
+    let out = Command::cargo_bin("hedge")
+        .unwrap()
+        .current_dir(dir)
+        .args(["check", "--format", "short", "--today", "2026-11-25"])
+        .args(extra)
+        .arg(".")
+        .output()
+        .unwrap();
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| l.split(": ").take(2).collect::<Vec<_>>().join(": "))
+        .collect()
+}
+
+const ROUTES: &str = "model_list:
+  - model_name: chat   # hedge: ignore[route-without-fallback] reason=\"batch only\"
+    litellm_params: {model: openai/gpt-4o}
+  # hedge: ignore[route-without-fallback] reason=\"internal tool\" until=2027-01-01
+  - model_name: mini
+    litellm_params: {model: openai/gpt-4o-mini}
+  - model_name: other
+    litellm_params: {model: openai/gpt-4o-mini}
+";
+
+#[test]
+fn trailing_and_preceding_comments_silence_exactly_their_line() {
+    let d = TempDir::new().unwrap();
+    fs::write(d.path().join("config.yaml"), ROUTES).unwrap();
+    let got = check(
+        d.path(),
+        &["--isolated", "--select", "route-without-fallback"],
+    );
+    assert_eq!(got, ["config.yaml:7:17: warning[route-without-fallback]"]);
+}
+
+#[test]
+fn expired_invalid_and_unused_suppressions_are_reported() {
+    let d = TempDir::new().unwrap();
+    let text = ROUTES.replace("until=2027-01-01", "until=2026-11-24")
+        + "# hedge: ignore[route-without-fallback]\n# hedge: ignore[no-such-rule] reason=\"x\"\n# hedge: ignore[route-without-fallback] reason=\"stale\"\n# hedge: ignore[a] until=tomorrow reason=\"x\"\n";
+    fs::write(d.path().join("config.yaml"), text).unwrap();
+    let got = check(
+        d.path(),
+        &["--isolated", "--select", "route-without-fallback"],
+    );
+    assert_eq!(
+        got,
+        [
+            "config.yaml:4:3: warning[expired-suppression]",
+            "config.yaml:5:17: warning[route-without-fallback]",
+            "config.yaml:7:17: warning[route-without-fallback]",
+            "config.yaml:9:1: error[invalid-suppression]",
+            "config.yaml:10:1: error[invalid-suppression]",
+            "config.yaml:11:1: warning[unused-suppression]",
+            "config.yaml:12:1: error[invalid-suppression]",
+        ]
+    );
+    // a rule that did not run is not called unused
+    let got = check(
+        d.path(),
+        &["--isolated", "--select", "litellm-single-operator"],
+    );
+    assert!(
+        !got.iter().any(|l| l.contains("unused-suppression")),
+        "{got:?}"
+    );
+}
+
+#[test]
+fn policy_can_allow_suppressions_without_reason() {
+    let d = TempDir::new().unwrap();
+    fs::write(
+        d.path().join("config.yaml"),
+        ROUTES.replace(" reason=\"batch only\"", ""),
+    )
+    .unwrap();
+    let strict = check(d.path(), &["--select", "route-without-fallback"]);
+    assert!(strict.contains(&"config.yaml:2:24: error[invalid-suppression]".to_string()));
+    fs::write(
+        d.path().join("hedge.toml"),
+        "[suppressions]\nrequire_reason = false\n",
+    )
+    .unwrap();
+    let relaxed = check(d.path(), &["--select", "route-without-fallback"]);
+    assert_eq!(
+        relaxed,
+        ["config.yaml:7:17: warning[route-without-fallback]"]
+    );
+}
+
+#[test]
+fn file_wide_suppressions_and_other_comment_syntaxes() {
+    let d = TempDir::new().unwrap();
+    fs::write(
+        d.path().join("main.tf"),
+        "// hedge: ignore-file[tf-db-single-az] reason=\"dev account\"\nresource \"aws_db_instance\" \"a\" {\n  engine = \"mysql\"\n}\n",
+    )
+    .unwrap();
+    fs::write(d.path().join("other.tf"), "/* hedge: ignore[tf-db-single-az] reason=\"wrong line\" */\n\nresource \"aws_db_instance\" \"b\" {\n  engine = \"mysql\"\n}\nresource \"aws_db_instance\" \"c\" {\n  engine = \"mysql\"\n}\n").unwrap();
+    let got = check(d.path(), &["--isolated", "--select", "tf-db-single-az"]);
+    assert!(got.iter().all(|l| !l.starts_with("main.tf")), "{got:?}");
+    // the block comment governs the next code line (3); the resource on line 6 still fires
+    assert_eq!(got, ["other.tf:6:28: warning[tf-db-single-az]"]);
+}
+
+#[test]
+fn suppressions_never_change_the_checked_file() {
+    let d = TempDir::new().unwrap();
+    let p = d.path().join("config.yaml");
+    fs::write(&p, ROUTES).unwrap();
+    check(d.path(), &["--isolated"]);
+    assert_eq!(fs::read_to_string(p).unwrap(), ROUTES);
+}
