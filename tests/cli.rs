@@ -398,3 +398,53 @@ fn never_writes_to_checked_files() {
         .collect();
     assert_eq!(names.len(), 2, "no new files: {names:?}");
 }
+
+/// Pre-commit and editors pass file names: hedge reads the project around them (so graph and
+/// contract rules see every route and contract) and reports only what is in those files.
+#[test]
+fn named_files_are_checked_in_their_project_context() {
+    let d = TempDir::new().unwrap();
+    let p = d.path();
+    fs::create_dir(p.join(".git")).unwrap();
+    let config = "model_list:\n  - model_name: chat\n    litellm_params: {model: openai/gpt-4o}\n";
+    write(p, "gateway/config.yaml", config);
+    write(p, "gateway/other.yaml", config.replace("chat", "other"));
+    let routes = |args: &[&str]| {
+        let (_, lines) = short(
+            p,
+            &[
+                &[
+                    "--select",
+                    "single-parent-dependency,route-without-fallback",
+                ],
+                args,
+            ]
+            .concat(),
+        );
+        lines
+    };
+    // the graph rule counts both files' routes, but only the named file is reported
+    assert_eq!(
+        routes(&["gateway/config.yaml"]),
+        [
+            "gateway/config.yaml:2:17: warning[route-without-fallback]: route `chat` has no outage fallback: every request depends on openai",
+            "gateway/config.yaml:2:17: warning[single-parent-dependency]: all 2 AI routes of the project depend on one parent company: openai",
+        ]
+    );
+    // from a subdirectory, paths read relative to where hedge runs
+    let (_, lines) = short(
+        &p.join("gateway"),
+        &["--select", "route-without-fallback", "other.yaml"],
+    );
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(
+        lines[0].starts_with("../gateway/other.yaml:2:17:"),
+        "{lines:?}"
+    );
+    // --isolated checks exactly what is named: one route is no single-parent finding
+    let lines = routes(&["--isolated", "gateway/config.yaml"]);
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    // one file named twice is one file
+    let lines = routes(&["gateway/config.yaml", "./gateway/config.yaml"]);
+    assert_eq!(lines.len(), 2, "{lines:?}");
+}

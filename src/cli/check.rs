@@ -112,7 +112,30 @@ pub fn run(args: &CheckArgs) -> i32 {
             }),
     };
     let overrides = config.overrides();
-    let mut outcome = match pipeline::run(&args.paths, &settings) {
+    // Given only files (as pre-commit and editors do), check the project around them, so graph
+    // and contract rules see every route and contract, and report what is in the files given.
+    let focus = if args.isolated {
+        None
+    } else {
+        project_of(&args.paths, config.path.as_deref())
+    };
+    let walk_paths = match &focus {
+        // the files themselves too: named, they are checked even when excluded or ignored
+        Some((root, files)) => {
+            let canon_root = std::fs::canonicalize(root).unwrap_or_else(|_| root.clone());
+            let mut v = vec![root.clone()];
+            // spelled from the root, so the walk and the names meet as one file
+            v.extend(
+                files
+                    .iter()
+                    .filter_map(|f| f.strip_prefix(&canon_root).ok())
+                    .map(|rel| root.join(rel)),
+            );
+            v
+        }
+        None => args.paths.clone(),
+    };
+    let mut outcome = match pipeline::run(&walk_paths, &settings) {
         Ok(o) => o,
         Err(e) => {
             eprintln!("error: {}", e.0);
@@ -239,11 +262,25 @@ pub fn run(args: &CheckArgs) -> i32 {
         );
     }
 
+    if let Some((_, files)) = &focus {
+        let mut canon: std::collections::HashMap<Arc<str>, bool> = Default::default();
+        outcome.diagnostics.retain(|d| {
+            *canon.entry(d.path.clone()).or_insert_with(|| {
+                std::fs::canonicalize(&*d.path).is_ok_and(|p| files.contains(&p))
+            })
+        });
+    }
+
     let mut summary = Summary {
         files_checked: outcome.files.len(),
         files_skipped: outcome.skipped,
         ..Summary::default()
     };
+    // the summary is about what was asked for, not the context read around it
+    if let Some((_, files)) = &focus {
+        summary.files_checked = files.len();
+        summary.files_skipped = 0;
+    }
     summary.count(&outcome.diagnostics);
     let metas = crate::report::RuleMeta::all(&settings.rules);
     let report = Report {
@@ -288,6 +325,53 @@ pub fn run(args: &CheckArgs) -> i32 {
         Some(t) if outcome.diagnostics.iter().any(|d| d.severity >= t) => EXIT_FINDINGS,
         _ => EXIT_OK,
     }
+}
+
+/// When every path given is a file, the project they belong to and the files themselves
+/// (canonical): the project is the directory of the configuration in use, else the git work
+/// tree around the first file. `None` (check exactly what was given) when there is neither.
+fn project_of(
+    paths: &[std::path::PathBuf],
+    config: Option<&str>,
+) -> Option<(
+    std::path::PathBuf,
+    std::collections::HashSet<std::path::PathBuf>,
+)> {
+    use std::path::{Path, PathBuf};
+    if paths.is_empty() || !paths.iter().all(|p| p.is_file()) {
+        return None;
+    }
+    let files: std::collections::HashSet<PathBuf> = paths
+        .iter()
+        .filter_map(|p| std::fs::canonicalize(p).ok())
+        .collect();
+    let first = std::fs::canonicalize(&paths[0]).ok()?;
+    let root = match config.and_then(|c| std::fs::canonicalize(c).ok()) {
+        Some(c) => c.parent()?.to_path_buf(),
+        None => first
+            .ancestors()
+            .skip(1)
+            .find(|d| d.join(".git").exists())?
+            .to_path_buf(),
+    };
+    let depth = first.strip_prefix(&root).ok()?.components().count();
+    // the root, spelled relative to the first path as given, so reported paths read as the
+    // user wrote them
+    let mut rel: PathBuf = paths[0].clone();
+    let mut ups = 0;
+    for _ in 0..depth {
+        match rel.parent() {
+            Some(p) if rel.file_name().is_some() => rel = p.into(),
+            _ => ups += 1,
+        }
+    }
+    for _ in 0..ups {
+        rel.push("..");
+    }
+    if rel.as_os_str().is_empty() {
+        rel = Path::new(".").to_path_buf();
+    }
+    Some((rel, files))
 }
 
 fn load_config(args: &CheckArgs) -> Result<Config, i32> {

@@ -157,8 +157,12 @@ pub fn discover(roots: &[PathBuf], opts: &Options) -> Result<Discovery, UsageErr
         });
     }
     out.files.extend(into_inner(found));
+    // one file reached twice (`a.yaml ./a.yaml`, or a directory and a file in it) is one file;
+    // the shown path is normalised, so it identifies it
+    out.files
+        .sort_by(|a, b| a.display.cmp(&b.display).then(a.path.cmp(&b.path)));
+    out.files.dedup_by(|a, b| a.display == b.display);
     out.files.sort_by(|a, b| a.path.cmp(&b.path));
-    out.files.dedup_by(|a, b| a.path == b.path);
     out.skipped += skipped.into_inner();
     out.diagnostics = into_inner(errors);
     out.diagnostics.sort_by(|a, b| a.sort_key_cmp(b));
