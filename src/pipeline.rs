@@ -36,6 +36,8 @@ pub struct Settings {
     pub keep_sources: bool,
     /// Whether a `hedge: ignore` comment without `reason="..."` is invalid (policy may relax it).
     pub require_suppression_reason: bool,
+    /// Content that replaces one file's (canonical path) content on disk: an editor's buffer.
+    pub overlay: Option<Arc<(PathBuf, Vec<u8>)>>,
 }
 
 impl Default for Settings {
@@ -49,6 +51,7 @@ impl Default for Settings {
             selection: Selection::default(),
             keep_sources: true,
             require_suppression_reason: true,
+            overlay: None,
         }
     }
 }
@@ -144,7 +147,15 @@ pub fn run(roots: &[PathBuf], settings: &Settings) -> Result<Outcome, UsageError
 }
 
 pub fn check_file(c: &Candidate, settings: &Settings) -> FileReport {
-    let file = match load::load(&c.path, &c.display, settings.max_file_size) {
+    let overlay = settings.overlay.as_ref().filter(|o| {
+        c.path.file_name() == o.0.file_name()
+            && std::fs::canonicalize(&c.path).is_ok_and(|p| p == o.0)
+    });
+    let loaded = match overlay {
+        Some(o) => load::decode(&c.path, &c.display, o.1.clone()),
+        None => load::load(&c.path, &c.display, settings.max_file_size),
+    };
+    let file = match loaded {
         Loaded::Text(f) => f,
         Loaded::Failed {
             diagnostic,

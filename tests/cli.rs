@@ -448,3 +448,44 @@ fn named_files_are_checked_in_their_project_context() {
     let lines = routes(&["gateway/config.yaml", "./gateway/config.yaml"]);
     assert_eq!(lines.len(), 2, "{lines:?}");
 }
+
+/// Editors check the unsaved buffer: its text replaces the file's, the project comes from disk,
+/// and the file on disk is left alone.
+#[test]
+fn stdin_stands_for_the_named_file() {
+    let d = TempDir::new().unwrap();
+    let p = d.path();
+    fs::create_dir(p.join(".git")).unwrap();
+    let on_disk = "model_list:\n  - model_name: chat\n    litellm_params: {model: openai/gpt-4o}\n";
+    write(p, "config.yaml", on_disk);
+    write(p, "other.yaml", on_disk.replace("chat", "other"));
+    let out = Command::cargo_bin("hedge")
+        .unwrap()
+        .current_dir(p)
+        .args(["check", "--format", "short", "--select", "route-without-fallback,single-parent-dependency"])
+        .args(["--stdin", "--stdin-filename", "config.yaml"])
+        .write_stdin("# edited\nmodel_list:\n  - model_name: edited\n    litellm_params: {model: openai/gpt-4o}\n")
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(
+        text.lines()
+            .map(|l| l.split(": ").take(2).collect::<Vec<_>>().join(": "))
+            .collect::<Vec<_>>(),
+        [
+            "config.yaml:3:17: warning[route-without-fallback]",
+            "config.yaml:3:17: warning[single-parent-dependency]",
+        ],
+        "{text}"
+    );
+    assert!(text.contains("route `edited`"), "{text}");
+    assert_eq!(fs::read_to_string(p.join("config.yaml")).unwrap(), on_disk);
+    // a buffer for a file that does not exist is a usage error, not a silent pass
+    Command::cargo_bin("hedge")
+        .unwrap()
+        .current_dir(p)
+        .args(["check", "--stdin", "--stdin-filename", "nope.yaml"])
+        .write_stdin("a: 1\n")
+        .assert()
+        .code(2);
+}

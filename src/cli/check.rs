@@ -12,6 +12,31 @@ use crate::report::{self, Report, Summary};
 use std::sync::Arc;
 
 pub fn run(args: &CheckArgs) -> i32 {
+    let mut overlay = None;
+    let stdin_args;
+    let args = match &args.stdin_filename {
+        Some(name) if args.stdin => {
+            if !name.is_file() {
+                eprintln!(
+                    "error: --stdin-filename {}: not a file on disk (hedge checks the buffer of an existing file in its project)",
+                    name.display()
+                );
+                return EXIT_USAGE;
+            }
+            let mut bytes = Vec::new();
+            if let Err(e) = std::io::Read::read_to_end(&mut std::io::stdin().lock(), &mut bytes) {
+                eprintln!("error: cannot read standard input: {e}");
+                return EXIT_USAGE;
+            }
+            let canonical = std::fs::canonicalize(name).unwrap_or_else(|_| name.clone());
+            overlay = Some(Arc::new((canonical, bytes)));
+            let mut a = args.clone();
+            a.paths = vec![name.clone()];
+            stdin_args = a;
+            &stdin_args
+        }
+        _ => args,
+    };
     if let Err(code) = super::check_paths(&args.paths) {
         return code;
     }
@@ -98,6 +123,7 @@ pub fn run(args: &CheckArgs) -> i32 {
         registry,
         selection,
         require_suppression_reason: config.policy.suppression_requires_reason.unwrap_or(true),
+        overlay,
         // snippets (human) and fingerprints (SARIF, GitLab) need the text of files with findings
         keep_sources: [args.format]
             .iter()

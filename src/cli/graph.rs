@@ -24,6 +24,7 @@ pub fn run(args: &GraphArgs) -> i32 {
         registry,
         keep_sources: false,
         require_suppression_reason: true,
+        overlay: None,
         ..Settings::default()
     };
     let outcome = match pipeline::run(&args.paths, &settings) {

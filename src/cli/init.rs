@@ -123,6 +123,7 @@ pub fn run(args: &InitArgs) -> i32 {
         registry: registry.clone(),
         keep_sources: false,
         require_suppression_reason: true,
+        overlay: None,
         ..Settings::default()
     };
     let outcome = match pipeline::run(std::slice::from_ref(&dir), &settings) {

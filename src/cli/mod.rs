@@ -140,7 +140,7 @@ pub struct TestRulesArgs {
     pub source: RuleSource,
 }
 
-#[derive(Args, Debug)]
+#[derive(Args, Debug, Clone)]
 pub struct CheckArgs {
     /// Files or directories to check. Files named here are checked even when ignored or excluded.
     #[arg(default_value = ".")]
@@ -213,6 +213,15 @@ pub struct CheckArgs {
     /// Ignore every hedge.toml
     #[arg(long)]
     pub isolated: bool,
+
+    /// Read the content of the file named by --stdin-filename from standard input (an editor's
+    /// unsaved buffer); the rest of the project is read from disk
+    #[arg(long, requires = "stdin_filename")]
+    pub stdin: bool,
+
+    /// The file standard input stands for (with --stdin); it must exist on disk
+    #[arg(long, value_name = "PATH", requires = "stdin")]
+    pub stdin_filename: Option<PathBuf>,
 
     /// Print the effective configuration, each setting with the file and line it comes from, and exit
     #[arg(long)]
