@@ -6,6 +6,7 @@
 //! `pipeline` wires the stages together and runs the per-file part on a rayon pool, so a file's
 //! tree lives only while that file is being worked on.
 
+pub mod baseline;
 pub mod cli;
 pub mod config;
 pub mod contracts;

@@ -11,7 +11,15 @@ use crate::pipeline::{self, Settings};
 use crate::report::{self, Report, Summary};
 use std::sync::Arc;
 
-pub fn run(args: &CheckArgs) -> i32 {
+/// What a run is for: a report, or writing a baseline from its findings.
+#[derive(Debug, Clone, Copy)]
+pub enum Mode<'a> {
+    Report,
+    Create(&'a std::path::Path),
+    Prune(&'a std::path::Path),
+}
+
+pub fn run(args: &CheckArgs, mode: Mode<'_>) -> i32 {
     let mut overlay = None;
     let stdin_args;
     let args = match &args.stdin_filename {
@@ -124,18 +132,21 @@ pub fn run(args: &CheckArgs) -> i32 {
         selection,
         require_suppression_reason: config.policy.suppression_requires_reason.unwrap_or(true),
         overlay,
-        // snippets (human) and fingerprints (SARIF, GitLab) need the text of files with findings
-        keep_sources: [args.format]
-            .iter()
-            .chain(args.output.iter().map(|(f, _)| f))
-            .any(|f| {
-                matches!(
-                    f,
-                    crate::report::OutputFormat::Human
-                        | crate::report::OutputFormat::Sarif
-                        | crate::report::OutputFormat::Gitlab
-                )
-            }),
+        // snippets (human) and fingerprints (SARIF, GitLab, baselines) need the text of files
+        // with findings
+        keep_sources: args.baseline.is_some()
+            || !matches!(mode, Mode::Report)
+            || [args.format]
+                .iter()
+                .chain(args.output.iter().map(|(f, _)| f))
+                .any(|f| {
+                    matches!(
+                        f,
+                        crate::report::OutputFormat::Human
+                            | crate::report::OutputFormat::Sarif
+                            | crate::report::OutputFormat::Gitlab
+                    )
+                }),
     };
     let overrides = config.overrides();
     // Given only files (as pre-commit and editors do), check the project around them, so graph
@@ -295,6 +306,64 @@ pub fn run(args: &CheckArgs) -> i32 {
                 std::fs::canonicalize(&*d.path).is_ok_and(|p| files.contains(&p))
             })
         });
+    }
+
+    match mode {
+        Mode::Report => {}
+        Mode::Create(path) => {
+            let fps = crate::baseline::fingerprints(&outcome.diagnostics, &outcome.sources);
+            let entries = crate::baseline::entries(&outcome.diagnostics, &fps);
+            let n = entries.len();
+            if let Err(e) = crate::baseline::save(path, entries) {
+                eprintln!("error: cannot write {}: {e}", path.display());
+                return EXIT_USAGE;
+            }
+            eprintln!("baseline: {n} finding(s) recorded in {}", path.display());
+            return EXIT_OK;
+        }
+        Mode::Prune(path) => {
+            let b = match crate::baseline::load(path) {
+                Ok(b) => b,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return EXIT_USAGE;
+                }
+            };
+            let before = b.entries.len();
+            let fps = crate::baseline::fingerprints(&outcome.diagnostics, &outcome.sources);
+            let kept = crate::baseline::prune(b, &outcome.diagnostics, &fps);
+            let after = kept.len();
+            if let Err(e) = crate::baseline::save(path, kept) {
+                eprintln!("error: cannot write {}: {e}", path.display());
+                return EXIT_USAGE;
+            }
+            eprintln!(
+                "baseline: kept {after} of {before} entries in {}, dropped {} that no longer match",
+                path.display(),
+                before - after
+            );
+            return EXIT_OK;
+        }
+    }
+    if let Some(path) = &args.baseline {
+        let b = match crate::baseline::load(path) {
+            Ok(b) => b,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return EXIT_USAGE;
+            }
+        };
+        let fps = crate::baseline::fingerprints(&outcome.diagnostics, &outcome.sources);
+        let covered = crate::baseline::covered(&b, &outcome.diagnostics, &fps);
+        let hidden = covered.iter().filter(|c| **c).count();
+        let mut it = covered.into_iter();
+        outcome.diagnostics.retain(|_| !it.next().unwrap_or(false));
+        if hidden > 0 && args.format == crate::report::OutputFormat::Human {
+            eprintln!(
+                "{hidden} finding(s) recorded in the baseline {} not shown",
+                path.display()
+            );
+        }
     }
 
     let mut summary = Summary {

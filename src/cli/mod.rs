@@ -63,6 +63,31 @@ pub enum Command {
     Graph(GraphArgs),
     /// Write a starter hedge.toml and a contract stub for each vendor in use (never overwrites)
     Init(InitArgs),
+    /// Record today's findings as accepted (create) or drop entries that no longer match (prune);
+    /// `hedge check --baseline FILE` then reports only findings not in FILE
+    Baseline(Box<BaselineArgs>),
+}
+
+#[derive(Args, Debug)]
+pub struct BaselineArgs {
+    #[command(subcommand)]
+    pub action: BaselineAction,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum BaselineAction {
+    /// Write every current finding to FILE (replacing it, atomically)
+    Create(BaselineCmd),
+    /// Keep only FILE's entries that a current finding still matches
+    Prune(BaselineCmd),
+}
+
+#[derive(Args, Debug)]
+pub struct BaselineCmd {
+    /// The baseline file (JSON)
+    pub file: PathBuf,
+    #[command(flatten)]
+    pub check: CheckArgs,
 }
 
 #[derive(Args, Debug)]
@@ -214,6 +239,10 @@ pub struct CheckArgs {
     #[arg(long)]
     pub isolated: bool,
 
+    /// Do not report findings recorded in this baseline file (see `hedge baseline`)
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+
     /// Read the content of the file named by --stdin-filename from standard input (an editor's
     /// unsaved buffer); the rest of the project is read from disk
     #[arg(long, requires = "stdin_filename")]
@@ -322,7 +351,11 @@ pub fn run() -> i32 {
         }
     };
     match cli.command {
-        Command::Check(args) => check::run(&args),
+        Command::Check(args) => check::run(&args, check::Mode::Report),
+        Command::Baseline(b) => match &b.action {
+            BaselineAction::Create(c) => check::run(&c.check, check::Mode::Create(&c.file)),
+            BaselineAction::Prune(c) => check::run(&c.check, check::Mode::Prune(&c.file)),
+        },
         Command::Tree(args) => tree::run(&args),
         Command::Rules(args) => rules::list(&args),
         Command::Explain(args) => rules::explain(&args),
