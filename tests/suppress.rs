@@ -122,3 +122,45 @@ fn suppressions_never_change_the_checked_file() {
     check(d.path(), &["--isolated"]);
     assert_eq!(fs::read_to_string(p).unwrap(), ROUTES);
 }
+
+#[test]
+fn the_inventory_lists_every_suppression_with_its_status() {
+    let d = TempDir::new().unwrap();
+    let text = ROUTES.replace("until=2027-01-01", "until=2026-11-24")
+        + "  # hedge: ignore-file[k8s-single-replica]\n";
+    fs::write(d.path().join("config.yaml"), text).unwrap();
+    let out = Command::cargo_bin("hedge")
+        .unwrap()
+        .current_dir(d.path())
+        .args([
+            "suppressions",
+            "--format",
+            "json",
+            "--today",
+            "2026-11-25",
+            ".",
+        ])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let rows = v.as_array().unwrap();
+    assert_eq!(rows.len(), 3);
+    assert_eq!(
+        (
+            rows[0]["line"].as_u64(),
+            rows[0]["applies_to_line"].as_u64()
+        ),
+        (Some(2), Some(2))
+    );
+    assert_eq!(rows[0]["reason"], "batch only");
+    assert_eq!(rows[0]["status"], "active");
+    assert_eq!(
+        (
+            rows[1]["applies_to_line"].as_u64(),
+            rows[1]["status"].as_str()
+        ),
+        (Some(5), Some("expired"))
+    );
+    assert_eq!(rows[2]["scope"], "file");
+    assert!(rows[2]["reason"].is_null());
+}

@@ -7,6 +7,7 @@ mod graph;
 mod init;
 mod kinds;
 mod rules;
+mod suppressions;
 mod test_rules;
 mod tree;
 
@@ -66,6 +67,31 @@ pub enum Command {
     /// Record today's findings as accepted (create) or drop entries that no longer match (prune);
     /// `hedge check --baseline FILE` then reports only findings not in FILE
     Baseline(Box<BaselineArgs>),
+    /// List every inline suppression (rule, reason, expiry, location): an auditable inventory
+    Suppressions(SuppressionsArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct SuppressionsArgs {
+    /// Files or directories (default: the current directory)
+    #[arg(default_value = ".")]
+    pub paths: Vec<PathBuf>,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = InventoryFormat::Table)]
+    pub format: InventoryFormat,
+    /// Judge expiry as of this day (YYYY-MM-DD) instead of today
+    #[arg(long, value_parser = parse_date)]
+    pub today: Option<crate::contracts::date::Date>,
+    #[command(flatten)]
+    pub source: RuleSource,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum InventoryFormat {
+    /// Tab-separated: place, rules, scope, until, status, reason; one suppression per line
+    Table,
+    /// A JSON array
+    Json,
 }
 
 #[derive(Args, Debug)]
@@ -352,6 +378,7 @@ pub fn run() -> i32 {
     };
     match cli.command {
         Command::Check(args) => check::run(&args, check::Mode::Report),
+        Command::Suppressions(args) => suppressions::run(&args),
         Command::Baseline(b) => match &b.action {
             BaselineAction::Create(c) => check::run(&c.check, check::Mode::Create(&c.file)),
             BaselineAction::Prune(c) => check::run(&c.check, check::Mode::Prune(&c.file)),
