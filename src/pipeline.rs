@@ -83,6 +83,8 @@ pub struct Outcome {
     pub sources: BTreeMap<Arc<str>, Arc<str>>,
     /// The project's provider graph.
     pub graph: Graph,
+    /// Findings silenced by an inline suppression, with its reason.
+    pub suppressed: Vec<(Diagnostic, Option<String>)>,
 }
 
 pub fn run(roots: &[PathBuf], settings: &Settings) -> Result<Outcome, UsageError> {
@@ -133,7 +135,7 @@ pub fn run(roots: &[PathBuf], settings: &Settings) -> Result<Outcome, UsageError
         let mut known: HashSet<&str> = settings.rules.all_ids().into_iter().collect();
         known.insert(codes::TEMPLATED_FILE);
         let ran = |id: &str| known.contains(id) && settings.selection.enabled(id);
-        crate::suppress::apply(
+        outcome.suppressed = crate::suppress::apply(
             &mut outcome.diagnostics,
             &suppressions,
             &known,
@@ -142,6 +144,7 @@ pub fn run(roots: &[PathBuf], settings: &Settings) -> Result<Outcome, UsageError
         );
     }
     outcome.diagnostics.sort_by(|a, b| a.sort_key_cmp(b));
+    outcome.suppressed.sort_by(|a, b| a.0.sort_key_cmp(&b.0));
     outcome.files = files;
     Ok(outcome)
 }

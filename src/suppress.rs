@@ -251,7 +251,8 @@ fn target_line(text: &str, span: Span) -> u32 {
     own_line
 }
 
-/// Drops the findings the suppressions silence and reports the suppressions that are invalid
+/// Drops the findings the suppressions silence (returning them with the reason, for reporters
+/// that record suppressed results, like SARIF) and reports the suppressions that are invalid
 /// (unknown rules), expired or unused. `ran` is whether a rule ran in this run: a suppression
 /// of a rule that did not run is not called unused.
 pub fn apply(
@@ -260,8 +261,9 @@ pub fn apply(
     known: &HashSet<&str>,
     ran: &dyn Fn(&str) -> bool,
     today: Date,
-) {
+) -> Vec<(Diagnostic, Option<String>)> {
     let mut problems = Vec::new();
+    let mut silenced = Vec::new();
     let mut active: Vec<(usize, &Suppression)> = Vec::new();
     for (i, s) in suppressions.iter().enumerate() {
         let unknown: Vec<&str> = s
@@ -315,8 +317,9 @@ pub fn apply(
                 }
         });
         match hit {
-            Some((i, _)) => {
+            Some((i, s)) => {
                 used[*i] = true;
+                silenced.push((d.clone(), s.reason.clone()));
                 false
             }
             None => true,
@@ -339,6 +342,7 @@ pub fn apply(
         }
     }
     diagnostics.extend(problems);
+    silenced
 }
 
 #[cfg(test)]

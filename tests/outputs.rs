@@ -339,3 +339,33 @@ fn checkstyle_is_well_formed_and_escapes_markup() {
         (Some("2"), Some("17"))
     );
 }
+
+#[test]
+fn sarif_keeps_suppressed_findings_with_their_justification() {
+    let d = TempDir::new().unwrap();
+    let text = CONFIG.replace(
+        "model_name: chat\n",
+        "model_name: chat  # hedge: ignore[route-without-fallback] reason=\"batch only\"\n",
+    );
+    fs::write(d.path().join("config.yaml"), text).unwrap();
+    let s = sarif(d.path());
+    let results = s["runs"][0]["results"].as_array().unwrap();
+    let suppressed: Vec<&Value> = results
+        .iter()
+        .filter(|r| r.get("suppressions").is_some())
+        .collect();
+    assert_eq!(suppressed.len(), 1);
+    assert_eq!(suppressed[0]["ruleId"], "route-without-fallback");
+    assert_eq!(
+        suppressed[0]["suppressions"][0]["justification"],
+        "batch only"
+    );
+    assert_eq!(suppressed[0]["suppressions"][0]["kind"], "inSource");
+    assert_eq!(
+        suppressed[0]["locations"][0]["physicalLocation"]["region"]["startLine"],
+        2
+    );
+    // the other formats leave it out
+    let json = run(d.path(), "json", &[]);
+    assert!(!json.contains("route `chat`"), "{json}");
+}

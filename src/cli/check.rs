@@ -301,11 +301,13 @@ pub fn run(args: &CheckArgs, mode: Mode<'_>) -> i32 {
 
     if let Some((_, files)) = &focus {
         let mut canon: std::collections::HashMap<Arc<str>, bool> = Default::default();
-        outcome.diagnostics.retain(|d| {
+        let mut keep = |d: &crate::diag::Diagnostic| {
             *canon.entry(d.path.clone()).or_insert_with(|| {
                 std::fs::canonicalize(&*d.path).is_ok_and(|p| files.contains(&p))
             })
-        });
+        };
+        outcome.diagnostics.retain(|d| keep(d));
+        outcome.suppressed.retain(|(d, _)| keep(d));
     }
 
     match mode {
@@ -384,6 +386,7 @@ pub fn run(args: &CheckArgs, mode: Mode<'_>) -> i32 {
         sources: &outcome.sources,
         summary,
         rules: &metas,
+        suppressed: &outcome.suppressed,
     };
     let color = match args.color {
         ColorChoice::Always => true,

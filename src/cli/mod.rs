@@ -436,6 +436,7 @@ pub fn print_diagnostics(
         sources,
         summary,
         rules: &[],
+        suppressed: &[],
     };
     let color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
         && std::io::stderr().is_terminal();

@@ -115,6 +115,9 @@ pub struct Report<'a> {
     pub summary: Summary,
     /// The rules of the run, for reporters that describe them.
     pub rules: &'a [RuleMeta],
+    /// Findings an inline suppression silenced, with its reason: SARIF records them as
+    /// suppressed results; the other formats leave them out.
+    pub suppressed: &'a [(Diagnostic, Option<String>)],
 }
 
 pub fn render(

@@ -87,11 +87,26 @@ pub fn render(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
             }));
         }
     }
+    for (d, _) in report.suppressed {
+        if !index.contains_key(&*d.rule) {
+            index.insert(&d.rule, rules.len());
+            rules.push(json!({
+                "id": &*d.rule,
+                "shortDescription": { "text": &*d.rule },
+                "defaultConfiguration": { "level": level(d.severity) },
+            }));
+        }
+    }
     let mut seen = HashMap::new();
-    let results: Vec<Value> = report
+    // suppressed findings are results too, marked as such, so code scanning shows them as
+    // dismissed with the reason instead of losing track of them
+    let all = report
         .diagnostics
         .iter()
-        .map(|d| {
+        .map(|d| (d, None))
+        .chain(report.suppressed.iter().map(|(d, r)| (d, Some(r))));
+    let results: Vec<Value> = all
+        .map(|(d, suppression)| {
             let source = report.sources.get(&d.path).map(|s| &**s);
             let mut message = d.message.clone();
             if let Some(h) = &d.help {
@@ -105,6 +120,13 @@ pub fn render(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
                 "locations": [{ "physicalLocation": physical(&d.path, d.primary.as_ref()) }],
                 "partialFingerprints": { "hedgeFindingHash/v1": super::fingerprint(d, source, &mut seen) },
             });
+            if let Some(reason) = suppression {
+                let mut sup = json!({ "kind": "inSource", "status": "accepted" });
+                if let Some(reason) = reason {
+                    sup["justification"] = json!(reason);
+                }
+                r["suppressions"] = json!([sup]);
+            }
             if !d.labels.is_empty() {
                 r["relatedLocations"] = Value::Array(
                     d.labels
