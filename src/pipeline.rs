@@ -36,8 +36,8 @@ pub struct Settings {
     pub keep_sources: bool,
     /// Whether a `hedge: ignore` comment without `reason="..."` is invalid (policy may relax it).
     pub require_suppression_reason: bool,
-    /// Content that replaces one file's (canonical path) content on disk: an editor's buffer.
-    pub overlay: Option<Arc<(PathBuf, Vec<u8>)>>,
+    /// Content that replaces files' (canonical paths) content on disk: editor buffers.
+    pub overlay: Option<Overlay>,
 }
 
 impl Default for Settings {
@@ -55,6 +55,9 @@ impl Default for Settings {
         }
     }
 }
+
+/// Editor buffers: canonical path → the content that replaces the file's on disk.
+pub type Overlay = Arc<Vec<(PathBuf, Vec<u8>)>>;
 
 /// What happened to one file.
 #[derive(Debug)]
@@ -150,9 +153,16 @@ pub fn run(roots: &[PathBuf], settings: &Settings) -> Result<Outcome, UsageError
 }
 
 pub fn check_file(c: &Candidate, settings: &Settings) -> FileReport {
-    let overlay = settings.overlay.as_ref().filter(|o| {
-        c.path.file_name() == o.0.file_name()
-            && std::fs::canonicalize(&c.path).is_ok_and(|p| p == o.0)
+    let overlay = settings.overlay.as_ref().and_then(|all| {
+        let named: Vec<_> = all
+            .iter()
+            .filter(|o| c.path.file_name() == o.0.file_name())
+            .collect();
+        if named.is_empty() {
+            return None;
+        }
+        let canonical = std::fs::canonicalize(&c.path).ok()?;
+        named.into_iter().find(|o| o.0 == canonical)
     });
     let loaded = match overlay {
         Some(o) => load::decode(&c.path, &c.display, o.1.clone()),

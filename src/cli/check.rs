@@ -9,6 +9,8 @@ use crate::discover;
 use crate::engine::ruleset::Selection;
 use crate::pipeline::{self, Settings};
 use crate::report::{self, Report, Summary};
+use std::collections::HashSet;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 /// What a run is for: a report, or writing a baseline from its findings.
@@ -19,70 +21,48 @@ pub enum Mode<'a> {
     Prune(&'a std::path::Path),
 }
 
-pub fn run(args: &CheckArgs, mode: Mode<'_>) -> i32 {
-    let mut overlay = None;
-    let stdin_args;
-    let args = match &args.stdin_filename {
-        Some(name) if args.stdin => {
-            if !name.is_file() {
-                eprintln!(
-                    "error: --stdin-filename {}: not a file on disk (hedge checks the buffer of an existing file in its project)",
-                    name.display()
-                );
-                return EXIT_USAGE;
-            }
-            let mut bytes = Vec::new();
-            if let Err(e) = std::io::Read::read_to_end(&mut std::io::stdin().lock(), &mut bytes) {
-                eprintln!("error: cannot read standard input: {e}");
-                return EXIT_USAGE;
-            }
-            let canonical = std::fs::canonicalize(name).unwrap_or_else(|_| name.clone());
-            overlay = Some(Arc::new((canonical, bytes)));
-            let mut a = args.clone();
-            a.paths = vec![name.clone()];
-            stdin_args = a;
-            &stdin_args
-        }
-        _ => args,
-    };
-    if let Err(code) = super::check_paths(&args.paths) {
-        return code;
-    }
-    let config = match load_config(args) {
-        Ok(c) => c,
-        Err(code) => return code,
-    };
+/// A finished evaluation: the findings after configuration, suppressions and focus, before
+/// baselines and reporting.
+pub struct Evaluated {
+    pub outcome: pipeline::Outcome,
+    pub focus: Option<(PathBuf, HashSet<PathBuf>)>,
+    pub metas: Vec<crate::report::RuleMeta>,
+}
+
+/// Everything `check` does before reporting. `Err` carries the exit code of a run that has
+/// already said why it stopped (on stderr). `overlay` replaces files' content (editor buffers).
+pub fn evaluate(
+    args: &CheckArgs,
+    overlay: Option<pipeline::Overlay>,
+    keep_sources: bool,
+) -> Result<Evaluated, i32> {
+    super::check_paths(&args.paths)?;
+    let config = load_config(args)?;
     if args.show_config {
-        return show_config(&config);
+        return Err(show_config(&config));
     }
     let mut source = args.source.clone();
     source.rules.extend(config.packs.iter().cloned());
     source.registry.extend(config.registry.iter().cloned());
-    let mut rules = match super::load_rule_set(&source, args.format) {
-        Ok(r) => r,
-        Err(code) => return code,
-    };
+    let mut rules = super::load_rule_set(&source, args.format)?;
     let problems = config.check_rule_ids(&rules);
     if !problems.is_empty() {
-        return super::print_diagnostics(
+        return Err(super::print_diagnostics(
             "invalid configuration",
             &problems,
             &config.sources(),
             args.format,
-        );
+        ));
     }
-    let registry = match super::load_registry(&source, args.format) {
-        Ok(r) => r,
-        Err(code) => return code,
-    };
+    let registry = super::load_registry(&source, args.format)?;
     let problems = config.check_banned(&registry);
     if !problems.is_empty() {
-        return super::print_diagnostics(
+        return Err(super::print_diagnostics(
             "invalid configuration",
             &problems,
             &config.sources(),
             args.format,
-        );
+        ));
     }
     let cli_ids: Vec<String> = [
         &args.select,
@@ -95,9 +75,7 @@ pub fn run(args: &CheckArgs, mode: Mode<'_>) -> i32 {
     .flatten()
     .cloned()
     .collect();
-    if let Err(code) = super::check_rule_ids(&rules, &cli_ids) {
-        return code;
-    }
+    super::check_rule_ids(&rules, &cli_ids)?;
     // command-line levels come after the configuration's, so they win
     let mut levels = config.severity.clone();
     levels.extend(args.allow.iter().map(|r| (r.clone(), None)));
@@ -135,7 +113,7 @@ pub fn run(args: &CheckArgs, mode: Mode<'_>) -> i32 {
         // snippets (human) and fingerprints (SARIF, GitLab, baselines) need the text of files
         // with findings
         keep_sources: args.baseline.is_some()
-            || !matches!(mode, Mode::Report)
+            || keep_sources
             || [args.format]
                 .iter()
                 .chain(args.output.iter().map(|(f, _)| f))
@@ -176,7 +154,7 @@ pub fn run(args: &CheckArgs, mode: Mode<'_>) -> i32 {
         Ok(o) => o,
         Err(e) => {
             eprintln!("error: {}", e.0);
-            return EXIT_USAGE;
+            return Err(EXIT_USAGE);
         }
     };
     // nested configurations found by the walk govern their directories
@@ -196,22 +174,22 @@ pub fn run(args: &CheckArgs, mode: Mode<'_>) -> i32 {
                 Ok(c) => {
                     let problems = c.check_rule_ids(&settings.rules);
                     if !problems.is_empty() {
-                        return super::print_diagnostics(
+                        return Err(super::print_diagnostics(
                             "invalid configuration",
                             &problems,
                             &c.sources(),
                             args.format,
-                        );
+                        ));
                     }
                     nested.push((dir, c));
                 }
                 Err(e) => {
-                    return super::print_diagnostics(
+                    return Err(super::print_diagnostics(
                         "invalid configuration",
                         &e.diagnostics,
                         &e.sources,
                         args.format,
-                    )
+                    ))
                 }
             }
         }
@@ -310,6 +288,48 @@ pub fn run(args: &CheckArgs, mode: Mode<'_>) -> i32 {
         outcome.suppressed.retain(|(d, _)| keep(d));
     }
 
+    let metas = crate::report::RuleMeta::all(&settings.rules);
+    Ok(Evaluated {
+        outcome,
+        focus,
+        metas,
+    })
+}
+
+pub fn run(args: &CheckArgs, mode: Mode<'_>) -> i32 {
+    let mut overlay = None;
+    let stdin_args;
+    let args = match &args.stdin_filename {
+        Some(name) if args.stdin => {
+            if !name.is_file() {
+                eprintln!(
+                    "error: --stdin-filename {}: not a file on disk (hedge checks the buffer of an existing file in its project)",
+                    name.display()
+                );
+                return EXIT_USAGE;
+            }
+            let mut bytes = Vec::new();
+            if let Err(e) = std::io::Read::read_to_end(&mut std::io::stdin().lock(), &mut bytes) {
+                eprintln!("error: cannot read standard input: {e}");
+                return EXIT_USAGE;
+            }
+            let canonical = std::fs::canonicalize(name).unwrap_or_else(|_| name.clone());
+            overlay = Some(Arc::new(vec![(canonical, bytes)]));
+            let mut a = args.clone();
+            a.paths = vec![name.clone()];
+            stdin_args = a;
+            &stdin_args
+        }
+        _ => args,
+    };
+    let Evaluated {
+        mut outcome,
+        focus,
+        metas,
+    } = match evaluate(args, overlay, !matches!(mode, Mode::Report)) {
+        Ok(e) => e,
+        Err(code) => return code,
+    };
     match mode {
         Mode::Report => {}
         Mode::Create(path) => {
@@ -379,7 +399,6 @@ pub fn run(args: &CheckArgs, mode: Mode<'_>) -> i32 {
         summary.files_skipped = 0;
     }
     summary.count(&outcome.diagnostics);
-    let metas = crate::report::RuleMeta::all(&settings.rules);
     let report = Report {
         diagnostics: &outcome.diagnostics,
         show_summary: true,
