@@ -15,6 +15,7 @@ pub mod discover;
 pub mod engine;
 pub mod graph;
 pub mod load;
+pub mod lsp;
 pub mod model;
 pub mod parse;
 pub mod pipeline;

@@ -2,7 +2,7 @@
 //! library. Exit codes: 0 no finding at or above `--fail-on`, 1 findings, 2 usage or
 //! configuration error.
 
-mod check;
+pub(crate) mod check;
 mod graph;
 mod init;
 mod kinds;
@@ -69,6 +69,9 @@ pub enum Command {
     Baseline(Box<BaselineArgs>),
     /// List every inline suppression (rule, reason, expiry, location): an auditable inventory
     Suppressions(SuppressionsArgs),
+    /// Run the language server on stdin/stdout (for editors): diagnostics as you type, rule docs
+    /// on hover
+    Lsp,
 }
 
 #[derive(Args, Debug)]
@@ -379,6 +382,7 @@ pub fn run() -> i32 {
     match cli.command {
         Command::Check(args) => check::run(&args, check::Mode::Report),
         Command::Suppressions(args) => suppressions::run(&args),
+        Command::Lsp => crate::lsp::run(),
         Command::Baseline(b) => match &b.action {
             BaselineAction::Create(c) => check::run(&c.check, check::Mode::Create(&c.file)),
             BaselineAction::Prune(c) => check::run(&c.check, check::Mode::Prune(&c.file)),
