@@ -164,3 +164,71 @@ fn the_inventory_lists_every_suppression_with_its_status() {
     assert_eq!(rows[2]["scope"], "file");
     assert!(rows[2]["reason"].is_null());
 }
+
+const PORTKEY: &str = r#"{
+  "strategy": { "mode": "fallback" },
+  "targets": [
+    { "provider": "openai", "api_key": "x", "override_params": { "model": "gpt-4o" } },
+    { "provider": "azure-openai", "api_key": "y", "override_params": { "model": "gpt-4o" } }
+  ]
+}
+"#;
+
+/// JSON has no comments: an override with a JSON pointer waives one finding inside one node.
+#[test]
+fn overrides_with_a_pointer_waive_findings_in_json() {
+    let d = TempDir::new().unwrap();
+    fs::write(d.path().join("support.json"), PORTKEY).unwrap();
+    let policy = "[policy]\nfallback_independence = \"independent\"\n";
+    fs::write(d.path().join("hedge.toml"), policy).unwrap();
+    let sel = ["--select", "fallback-not-independent"];
+    let before = check(d.path(), &sel);
+    assert_eq!(
+        before,
+        ["support.json:5:19: warning[fallback-not-independent]"]
+    );
+
+    let waive = |pointer: &str, until: &str| {
+        format!(
+            "{policy}\n[[overrides]]\npaths = [\"*.json\"]\npointer = \"{pointer}\"\nignore = [\"fallback-not-independent\"]\nreason = \"Azure is contracted separately\"\nuntil = \"{until}\"\n"
+        )
+    };
+    fs::write(
+        d.path().join("hedge.toml"),
+        waive("/targets/1", "2027-01-01"),
+    )
+    .unwrap();
+    assert!(
+        check(d.path(), &sel).is_empty(),
+        "{:?}",
+        check(d.path(), &sel)
+    );
+
+    // a pointer to another node waives nothing, and the override is reported as unused
+    fs::write(
+        d.path().join("hedge.toml"),
+        waive("/targets/0", "2027-01-01"),
+    )
+    .unwrap();
+    assert_eq!(
+        check(d.path(), &sel),
+        [
+            "hedge.toml:5:1: info[unused-config]",
+            "support.json:5:19: warning[fallback-not-independent]",
+        ]
+    );
+
+    // expired: the finding is back, with a warning at the override
+    fs::write(
+        d.path().join("hedge.toml"),
+        waive("/targets/1", "2026-11-01"),
+    )
+    .unwrap();
+    assert_eq!(
+        check(d.path(), &sel),
+        [
+            "hedge.toml:5:1: warning[expired-suppression]",
+            "support.json:5:19: warning[fallback-not-independent]",
+        ]
+    );
+}

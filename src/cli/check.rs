@@ -242,7 +242,11 @@ pub fn evaluate(
     }
     outcome.diagnostics.sort_by(|a, b| a.sort_key_cmp(b));
     if !overrides.is_empty() {
-        config::apply_overrides(&overrides, &mut outcome.diagnostics);
+        config::apply_overrides(
+            &overrides,
+            &mut outcome.diagnostics,
+            settings.rules.contract_policy.today,
+        );
         outcome.diagnostics.sort_by(|a, b| a.sort_key_cmp(b));
         for (name, text) in config.sources() {
             outcome.sources.entry(name).or_insert(text);

@@ -5,6 +5,7 @@
 //! same spanned loader as rule packs and validated against `schemas/hedge.schema.json`, so every
 //! mistake, including a rule id that does not exist, points into the file.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
@@ -421,6 +422,11 @@ pub struct Override {
     pub globs: globset::GlobSet,
     pub ignore: Vec<String>,
     pub severity: Vec<(String, Option<Severity>)>,
+    /// Only findings inside this node (a JSON pointer into the file's document, e.g.
+    /// `/targets/0`): the way to waive one finding in a format without comments.
+    pub pointer: Option<String>,
+    /// After this day the override no longer applies, and says so.
+    pub until: Option<crate::contracts::date::Date>,
     /// Where `paths` is written, for the unused-entry report.
     pub at: crate::diag::Location,
 }
@@ -507,6 +513,11 @@ impl Config {
                 globs: b.build().unwrap_or_else(|_| globset::GlobSet::empty()),
                 ignore: strs("ignore"),
                 severity,
+                pointer: o.get("pointer").and_then(Json::as_str).map(str::to_string),
+                until: o
+                    .get("until")
+                    .and_then(Json::as_str)
+                    .and_then(crate::contracts::date::Date::parse),
                 at: crate::diag::Location::new(
                     &pack.file,
                     &pack.name,
@@ -520,12 +531,34 @@ impl Config {
 
 /// Applies per-path overrides to finished diagnostics and reports the overrides that changed
 /// nothing (as cargo-deny reports unmatched skips).
-pub fn apply_overrides(overrides: &[Override], diagnostics: &mut Vec<Diagnostic>) {
+pub fn apply_overrides(
+    overrides: &[Override],
+    diagnostics: &mut Vec<Diagnostic>,
+    today: crate::contracts::date::Date,
+) {
     let mut used = vec![false; overrides.len()];
+    let expired: Vec<bool> = overrides
+        .iter()
+        .map(|o| o.until.is_some_and(|u| u < today))
+        .collect();
+    // pointer → span of the node, per file, parsed once
+    let mut nodes: HashMap<(Arc<str>, String), Option<crate::source::Span>> = HashMap::new();
     diagnostics.retain_mut(|d| {
         for (i, o) in overrides.iter().enumerate() {
-            if !o.globs.is_match(&*d.path) {
+            if expired[i] || !o.globs.is_match(&*d.path) {
                 continue;
+            }
+            if let Some(ptr) = &o.pointer {
+                let node = *nodes
+                    .entry((d.path.clone(), ptr.clone()))
+                    .or_insert_with(|| pointer_span(&d.path, ptr));
+                let inside = match (node, &d.primary) {
+                    (Some(n), Some(l)) => n.start <= l.span.start && l.span.end <= n.end,
+                    _ => false,
+                };
+                if !inside {
+                    continue;
+                }
             }
             if o.ignore.iter().any(|r| **r == *d.rule) {
                 used[i] = true;
@@ -541,18 +574,63 @@ pub fn apply_overrides(overrides: &[Override], diagnostics: &mut Vec<Diagnostic>
         }
         true
     });
-    for (o, used) in overrides.iter().zip(used) {
-        if !used {
+    for (i, o) in overrides.iter().enumerate() {
+        if let Some(until) = o.until.filter(|_| expired[i]) {
+            let mut d = Diagnostic::new(
+                crate::suppress::EXPIRED,
+                Severity::Warning,
+                &o.at.path,
+                format!("this override expired on {until}; the findings it covered are reported again"),
+            )
+            .with_help("fix the findings and delete the override, or renew `until` with a reason that still holds");
+            d.primary = Some(o.at.clone());
+            diagnostics.push(d);
+        } else if !used[i] {
             let mut d = Diagnostic::new(
                 UNUSED_CONFIG,
                 Severity::Info,
                 &o.at.path,
-                "this override matched no finding: its paths or rules may be out of date",
+                "this override matched no finding: its paths, pointer or rules may be out of date",
             );
             d.primary = Some(o.at.clone());
             diagnostics.push(d);
         }
     }
+}
+
+/// The span of the node a JSON pointer (`/a/0/b`) selects in a file, in the first of its
+/// documents where it resolves.
+fn pointer_span(path: &str, pointer: &str) -> Option<crate::source::Span> {
+    let display: Arc<str> = Arc::from(path);
+    let crate::load::Loaded::Text(file) = crate::load::load(
+        Path::new(path),
+        &display,
+        crate::load::DEFAULT_MAX_FILE_SIZE,
+    ) else {
+        return None;
+    };
+    let name = path.rsplit('/').next().unwrap_or(path);
+    let format = match crate::discover::classify::classify(name)? {
+        crate::discover::Class::Known(f) => f,
+        crate::discover::Class::JsonOrYaml => crate::discover::classify::sniff(&file.text),
+    };
+    let parsed = crate::parse::parse(format, &file);
+    let tokens: Vec<String> = pointer
+        .split('/')
+        .skip(1)
+        .map(|t| t.replace("~1", "/").replace("~0", "~"))
+        .collect();
+    parsed.docs.iter().find_map(|doc| {
+        let mut node = doc.root()?;
+        for t in &tokens {
+            node = match &doc.node(node).value {
+                crate::model::Value::Seq(items) => *items.get(t.parse::<usize>().ok()?)?,
+                crate::model::Value::Map(_) => doc.get(node, t)?,
+                _ => return None,
+            };
+        }
+        Some(doc.span(node))
+    })
 }
 
 /// The rule selection and levels that hold under one directory.
