@@ -144,6 +144,63 @@ impl Diagnostic {
 }
 
 /// Ids of the diagnostics the pipeline itself emits (rules come from rule packs).
+/// The documentation of the checks hedge runs itself (not from rule packs), for `hedge explain`
+/// and SARIF rule metadata: id, title, severity, what, why, how to fix.
+pub const BUILTIN_DOCS: &[(&str, &str, Severity, &str, &str, &str)] = &[
+    ("parse-error", "The file is not valid in its format", Severity::Error,
+     "A file hedge reads (by its name) does not parse: a syntax error in YAML, JSON, TOML, HCL, .env or properties. The span points at the first offending character.",
+     "A broken config is either not deployed at all or deployed with a fallback the tool that reads it silently ignores; and hedge cannot check what it cannot read, so other rules skip the file.",
+     "Fix the syntax at the span. If the file is a template (Helm, Jinja), render it first and check the output."),
+    ("invalid-encoding", "The bytes are not text hedge can read", Severity::Error,
+     "A file with a config name holds binary data, invalid UTF-8 or UTF-16 without a byte-order mark, or a NUL byte; the span points at the first bad byte.",
+     "Config files are text; a binary under a config name is usually a mistake (a committed artifact, a wrong extension).",
+     "Re-save the file as UTF-8, rename it, or exclude it (`--exclude`, `[files] exclude`)."),
+    ("file-too-large", "The file is over --max-file-size", Severity::Warning,
+     "A file is larger than the size limit (16 MiB by default) and was not read.",
+     "Huge generated files slow every run and are rarely hand-written config; the limit keeps runs fast and memory flat.",
+     "Raise `--max-file-size` if the file really is configuration, or exclude it."),
+    ("unreadable-file", "The file or directory could not be read", Severity::Error,
+     "Reading failed: permissions, a file that vanished during the run, or a FIFO, socket or device where a file was expected.",
+     "A file hedge cannot read is a file nobody has checked.",
+     "Fix the permissions, or exclude the path."),
+    ("templated-file", "YAML with template directives", Severity::Info,
+     "A YAML file contains `{{ ... }}` directives (Helm, Go templates) and is only YAML after rendering; hedge does not check it.",
+     "Reporting it as a parse error would be noise; saying nothing would hide that it is unchecked.",
+     "Render it (`helm template ...`) and check the output."),
+    ("invalid-config", "hedge.toml is not valid", Severity::Error,
+     "The configuration file does not follow schemas/hedge.schema.json: an unknown key, a wrong type, an unknown rule id. The run stops with exit code 2.",
+     "A policy with a typo silently enforces nothing.",
+     "Fix the entry at the span; the message suggests the key or rule id you probably meant."),
+    ("unused-config", "A configuration entry matched nothing", Severity::Info,
+     "An `ignore` entry or `off` level that silenced no finding, or an `[[overrides]]` entry that changed none.",
+     "Exceptions outlive the problems they were written for; an unused one is either stale or mistyped.",
+     "Delete the entry, or fix its paths, pointer or rule ids."),
+    ("invalid-rule-pack", "A rule pack is not valid", Severity::Error,
+     "A rule pack (built-in or from --rules) does not follow schemas/rule.schema.json or has a bad selector or pattern. The run stops with exit code 2.",
+     "A broken rule would silently check nothing.",
+     "Fix the pack at the span; `hedge test-rules` checks packs against their fixtures."),
+    ("invalid-registry", "A vendor registry file is not valid", Severity::Error,
+     "A registry file (from --registry or hedge.toml) does not follow schemas/registry.schema.json.",
+     "The registry decides failure domains; a bad entry would grade fallbacks wrongly.",
+     "Fix the entry at the span."),
+    ("invalid-contract", "A contract file is not valid", Severity::Error,
+     "A file under contracts/ or vendors/ does not follow schemas/contract.schema.json, or a date is not a real date.",
+     "Contract rules only work on contracts they can read; a typo would hide an expiry or an exclusivity clause.",
+     "Fix the field at the span."),
+    ("invalid-suppression", "An inline suppression cannot be applied", Severity::Error,
+     "A `hedge: ignore[...]` comment without a reason (unless policy allows it), with an unreadable syntax, a date that is not YYYY-MM-DD, or an unknown rule id. It silences nothing.",
+     "A waiver without a reason cannot be reviewed, and a mistyped one silently waives nothing.",
+     "Write `hedge: ignore[RULE, ...] reason=\"why\" until=YYYY-MM-DD` (until is optional)."),
+    ("expired-suppression", "A suppression or override is past its until date", Severity::Warning,
+     "An inline suppression or an `[[overrides]]` entry whose `until` date has passed; it no longer applies and its findings are reported again.",
+     "Temporary exceptions are how single-vendor dependencies become permanent.",
+     "Fix the findings and delete the suppression, or renew `until` with a reason that still holds."),
+    ("unused-suppression", "An inline suppression silences nothing", Severity::Warning,
+     "A `hedge: ignore[...]` comment whose rules report nothing on the line (or in the file) it governs. Not reported for rules that did not run (under --select).",
+     "Stale suppressions accumulate and would silently hide the next real finding on that line.",
+     "Delete the comment, or move it onto (or just above) the line the finding points at."),
+];
+
 pub mod codes {
     /// The file is not valid in its format.
     pub const PARSE_ERROR: &str = "parse-error";

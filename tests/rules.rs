@@ -334,3 +334,31 @@ fn kinds_command_names_each_documents_kinds() {
         "{out}"
     );
 }
+
+/// Every check built into hedge (not from a rule pack) is documented like a rule.
+#[test]
+fn builtin_checks_are_explained() {
+    for id in [
+        "parse-error",
+        "invalid-encoding",
+        "file-too-large",
+        "unreadable-file",
+        "templated-file",
+        "invalid-config",
+        "unused-config",
+        "invalid-rule-pack",
+        "invalid-registry",
+        "invalid-contract",
+        "invalid-suppression",
+        "expired-suppression",
+        "unused-suppression",
+    ] {
+        let out = hedge().args(["explain", id]).output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{id}");
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert!(
+            text.starts_with(&format!("{id}: ")) && text.contains("How to fix it"),
+            "{text}"
+        );
+    }
+}

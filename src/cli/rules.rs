@@ -113,8 +113,28 @@ pub fn explain(args: &ExplainArgs) -> i32 {
         Err(code) => return code,
     };
     let all = entries(&set);
+    if let Some((id, title, sev, what, why, fix)) =
+        crate::diag::BUILTIN_DOCS.iter().find(|d| d.0 == args.rule)
+    {
+        let para = |t: &str| textwrap(t, 96);
+        let text = format!(
+            "{id}: {title}\n\nseverity: {sev}\napplies to: every file hedge reads (a check built into hedge)\n\n\
+             What it finds\n{}\n\nWhy it matters\n{}\n\nHow to fix it\n{}\n",
+            para(what),
+            para(why),
+            para(fix)
+        );
+        return match std::io::stdout().lock().write_all(text.as_bytes()) {
+            Ok(()) => EXIT_OK,
+            Err(_) => EXIT_USAGE,
+        };
+    }
     let Some(r) = all.iter().find(|r| r.id == args.rule) else {
-        let known: Vec<&str> = all.iter().map(|r| r.id).collect();
+        let known: Vec<&str> = all
+            .iter()
+            .map(|r| r.id)
+            .chain(crate::diag::BUILTIN_DOCS.iter().map(|d| d.0))
+            .collect();
         let hint = did_you_mean(&args.rule, &known)
             .map(|s| format!(" (did you mean `{s}`?)"))
             .unwrap_or_default();

@@ -81,6 +81,17 @@ impl RuleMeta {
                 fix: d.fix,
             })
             .collect();
+        out.extend(crate::diag::BUILTIN_DOCS.iter().map(
+            |(id, title, severity, what, why, fix)| RuleMeta {
+                id: id.to_string(),
+                title: title.to_string(),
+                severity: *severity,
+                tags: vec!["hedge".into()],
+                what: what.to_string(),
+                why: why.to_string(),
+                fix: fix.to_string(),
+            },
+        ));
         out.sort_by(|a, b| a.id.cmp(&b.id));
         out
     }
