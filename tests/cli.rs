@@ -489,3 +489,21 @@ fn stdin_stands_for_the_named_file() {
         .assert()
         .code(2);
 }
+
+/// A named file outside the project the first one belongs to is still checked.
+#[test]
+fn named_files_outside_the_project_are_not_dropped() {
+    let a = TempDir::new().unwrap();
+    let b = TempDir::new().unwrap();
+    fs::create_dir(a.path().join(".git")).unwrap();
+    write(a.path(), "ok.yaml", "a: 1\n");
+    write(b.path(), "bad.json", "{\"a\": }");
+    let out = hedge()
+        .args(["check", "--format", "short"])
+        .arg(a.path().join("ok.yaml"))
+        .arg(b.path().join("bad.json"))
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("bad.json:1:7: error[parse-error]"), "{text}");
+}

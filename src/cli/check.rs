@@ -136,16 +136,17 @@ pub fn evaluate(
     };
     let walk_paths = match &focus {
         // the files themselves too: named, they are checked even when excluded or ignored
-        Some((root, files)) => {
+        Some((root, _)) => {
             let canon_root = std::fs::canonicalize(root).unwrap_or_else(|_| root.clone());
             let mut v = vec![root.clone()];
-            // spelled from the root, so the walk and the names meet as one file
-            v.extend(
-                files
-                    .iter()
-                    .filter_map(|f| f.strip_prefix(&canon_root).ok())
-                    .map(|rel| root.join(rel)),
-            );
+            // spelled from the root, so the walk and the names meet as one file; a file outside
+            // the project is still checked, as named
+            v.extend(args.paths.iter().map(|p| {
+                std::fs::canonicalize(p)
+                    .ok()
+                    .and_then(|c| c.strip_prefix(&canon_root).ok().map(|r| root.join(r)))
+                    .unwrap_or_else(|| p.clone())
+            }));
             v
         }
         None => args.paths.clone(),
