@@ -6,6 +6,9 @@
 //! `pipeline` wires the stages together and runs the per-file part on a rayon pool, so a file's
 //! tree lives only while that file is being worked on.
 
+// Input never panics the tool: outside tests, fallible values are handled, not unwrapped.
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
+
 pub mod baseline;
 pub mod cli;
 pub mod config;

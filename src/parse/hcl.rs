@@ -142,7 +142,10 @@ impl Lowering<'_> {
         body: NodeId,
         bspan: Span,
     ) {
-        let (last, groups) = path.split_last().expect("a block has a type");
+        // a block always has a type; an empty path would be a lowering bug, not worth a panic
+        let Some((last, groups)) = path.split_last() else {
+            return;
+        };
         for (name, kspan, style) in groups {
             map = match self.block_entry(map, name) {
                 Some((_, v)) if !self.seqs_of_blocks.contains(&v) => v,
