@@ -111,3 +111,78 @@ proptest! {
         }
     }
 }
+
+/// Messages, paths and rule ids with every character that some output format must escape.
+fn nasty() -> impl Strategy<Value = String> {
+    let atoms = prop::sample::select(vec![
+        "a", " ", "<", ">", "&", "\"", "'", "%", ":", ",", "\n", "\r", "\t", "\u{0}", "\u{1b}",
+        "\u{7f}", "é", "😀", "\u{fffe}", "\\", "::", "]]>", "{", "}",
+    ]);
+    prop::collection::vec(atoms, 0..20).prop_map(|v| v.concat())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    /// Any diagnostic, with any text and any span over any source, renders in every format
+    /// without panicking; the JSON formats stay JSON and the XML formats stay XML.
+    #[test]
+    fn every_format_renders_any_diagnostic(
+        message in nasty(),
+        path in nasty(),
+        source in configish(),
+        a in 0u32..200,
+        b in 0u32..200,
+    ) {
+        use hedge::diag::{Diagnostic, Severity};
+        use hedge::report::{render, OutputFormat, Report, Summary};
+        use std::collections::BTreeMap;
+        use std::sync::Arc;
+        let path: Arc<str> = Arc::from(if path.is_empty() { "x" } else { path.as_str() });
+        let file = SourceFile::new(path.to_string().into(), source.clone(), Encoding::Utf8);
+        let clamp = |o: u32| {
+            let mut o = (o as usize).min(file.text.len());
+            while !file.text.is_char_boundary(o) {
+                o -= 1;
+            }
+            o
+        };
+        let (s, e) = (clamp(a.min(b)), clamp(a.max(b)));
+        let d = Diagnostic::new("some-rule", Severity::Warning, &path, message.clone())
+            .at(&file, hedge::source::Span::new(s, e))
+            .with_label(&file, hedge::source::Span::new(s, s), message.clone())
+            .with_help(message.clone());
+        let diags = vec![d];
+        let mut sources = BTreeMap::new();
+        sources.insert(path.clone(), Arc::from(source.as_str()));
+        let report = Report {
+            diagnostics: &diags,
+            show_summary: true,
+            sources: &sources,
+            summary: Summary::default(),
+            rules: &[],
+            suppressed: &[],
+        };
+        for format in [
+            OutputFormat::Human, OutputFormat::Short, OutputFormat::Json, OutputFormat::Sarif,
+            OutputFormat::Github, OutputFormat::Gitlab, OutputFormat::Junit, OutputFormat::Checkstyle,
+        ] {
+            let mut out = Vec::new();
+            render(format, &report, true, &mut out).unwrap();
+            let text = String::from_utf8(out).unwrap();
+            match format {
+                OutputFormat::Json | OutputFormat::Sarif | OutputFormat::Gitlab => {
+                    prop_assert!(serde_json::from_str::<serde_json::Value>(&text).is_ok(), "{:?}: {}", format, text);
+                }
+                OutputFormat::Junit | OutputFormat::Checkstyle => {
+                    prop_assert!(roxmltree::Document::parse(&text).is_ok(), "{:?}: {}", format, text);
+                }
+                OutputFormat::Github => {
+                    // one workflow command per finding: escaped newlines never split it
+                    prop_assert_eq!(text.lines().count(), 1, "{}", text);
+                }
+                _ => {}
+            }
+        }
+    }
+}
