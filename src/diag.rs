@@ -167,6 +167,10 @@ pub const BUILTIN_DOCS: &[(&str, &str, Severity, &str, &str, &str)] = &[
      "A YAML file contains `{{ ... }}` directives (Helm, Go templates) and is only YAML after rendering; hedge does not check it.",
      "Reporting it as a parse error would be noise; saying nothing would hide that it is unchecked.",
      "Render it (`helm template ...`) and check the output."),
+    ("internal-error", "hedge failed on a file", Severity::Error,
+     "A bug in hedge stopped it from checking one file; the other files were checked and reported as usual.",
+     "A crash must not cost the findings of every other file, and the file it happened on must not pass silently.",
+     "Please report it (with the file, if you can share it). Until then, `--exclude` the file to keep the run green knowingly."),
     ("invalid-config", "hedge.toml is not valid", Severity::Error,
      "The configuration file does not follow schemas/hedge.schema.json: an unknown key, a wrong type, an unknown rule id. The run stops with exit code 2.",
      "A policy with a typo silently enforces nothing.",
@@ -212,4 +216,6 @@ pub mod codes {
     pub const UNREADABLE: &str = "unreadable-file";
     /// A YAML file with Go/Helm template directives that is not YAML until rendered.
     pub const TEMPLATED_FILE: &str = "templated-file";
+    /// hedge itself failed on a file (a bug); the run went on without it.
+    pub const INTERNAL_ERROR: &str = "internal-error";
 }

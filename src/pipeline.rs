@@ -96,7 +96,10 @@ pub fn run(roots: &[PathBuf], settings: &Settings) -> Result<Outcome, UsageError
     let found = discover::discover(roots, &dopts)?;
 
     let work = |files: &[Candidate]| -> Vec<FileReport> {
-        files.par_iter().map(|c| check_file(c, settings)).collect()
+        files
+            .par_iter()
+            .map(|c| check_file_guarded(c, settings))
+            .collect()
     };
     let files = match rayon::ThreadPoolBuilder::new()
         .num_threads(settings.threads)
@@ -150,6 +153,46 @@ pub fn run(roots: &[PathBuf], settings: &Settings) -> Result<Outcome, UsageError
     outcome.suppressed.sort_by(|a, b| a.0.sort_key_cmp(&b.0));
     outcome.files = files;
     Ok(outcome)
+}
+
+/// A bug in hedge on one file must not cost the findings of the others: a panic becomes an
+/// `internal-error` diagnostic naming the file, and the run goes on.
+fn check_file_guarded(c: &Candidate, settings: &Settings) -> FileReport {
+    let run = || {
+        // a failpoint for the test of this guard; absent from release builds
+        #[cfg(debug_assertions)]
+        if std::env::var_os("HEDGE_DEBUG_PANIC_ON")
+            .is_some_and(|n| c.display.ends_with(&*n.to_string_lossy()))
+        {
+            panic!("HEDGE_DEBUG_PANIC_ON");
+        }
+        check_file(c, settings)
+    };
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(run)) {
+        Ok(r) => r,
+        Err(payload) => {
+            let what = payload
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            FileReport {
+                display: c.display.clone(),
+                format: None,
+                documents: 0,
+                kinds: Vec::new(),
+                facts: FileFacts::default(),
+                diagnostics: vec![Diagnostic::new(
+                    codes::INTERNAL_ERROR,
+                    Severity::Error,
+                    &c.display,
+                    format!("hedge failed on this file ({what}); this is a bug in hedge, please report it with the file if you can share it"),
+                )],
+                source: None,
+                suppressions: Vec::new(),
+            }
+        }
+    }
 }
 
 pub fn check_file(c: &Candidate, settings: &Settings) -> FileReport {

@@ -507,3 +507,34 @@ fn named_files_outside_the_project_are_not_dropped() {
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("bad.json:1:7: error[parse-error]"), "{text}");
 }
+
+/// A bug on one file (simulated by a debug-build failpoint) is reported against that file and
+/// the other files are still checked.
+#[test]
+fn a_panic_on_one_file_does_not_stop_the_run() {
+    let d = TempDir::new().unwrap();
+    write(d.path(), "a.yaml", "a: 1\n");
+    write(d.path(), "b.json", "{\"a\": }");
+    let out = Command::cargo_bin("hedge")
+        .unwrap()
+        .current_dir(d.path())
+        .env("HEDGE_DEBUG_PANIC_ON", "a.yaml")
+        .env("RUST_BACKTRACE", "0")
+        .args(["check", "--format", "short", "--isolated", "."])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 2, "{text}");
+    assert!(
+        lines[0].starts_with("a.yaml")
+            && lines[0].contains("error[internal-error]")
+            && lines[0].contains("please report"),
+        "{text}"
+    );
+    assert!(
+        lines[1].starts_with("b.json:1:7: error[parse-error]"),
+        "{text}"
+    );
+}

@@ -344,6 +344,7 @@ fn builtin_checks_are_explained() {
         "file-too-large",
         "unreadable-file",
         "templated-file",
+        "internal-error",
         "invalid-config",
         "unused-config",
         "invalid-rule-pack",
