@@ -538,3 +538,73 @@ fn a_panic_on_one_file_does_not_stop_the_run() {
         "{text}"
     );
 }
+
+/// hedge never writes into the tree it checks: every command leaves contents and mtimes of a
+/// copy of the demo exactly as they were (reports and baselines go where they are told).
+#[test]
+fn no_command_writes_into_the_checked_tree() {
+    fn snapshot(dir: &Path) -> Vec<(std::path::PathBuf, std::time::SystemTime, Vec<u8>)> {
+        let mut out = Vec::new();
+        let mut stack = vec![dir.to_path_buf()];
+        while let Some(d) = stack.pop() {
+            for e in fs::read_dir(&d).unwrap() {
+                let e = e.unwrap();
+                let m = e.metadata().unwrap();
+                if m.is_dir() {
+                    stack.push(e.path());
+                } else {
+                    out.push((e.path(), m.modified().unwrap(), fs::read(e.path()).unwrap()));
+                }
+            }
+        }
+        out.sort();
+        out
+    }
+    fn copy(from: &Path, to: &Path) {
+        fs::create_dir_all(to).unwrap();
+        for e in fs::read_dir(from).unwrap() {
+            let e = e.unwrap();
+            if e.file_type().unwrap().is_dir() {
+                copy(&e.path(), &to.join(e.file_name()));
+            } else {
+                fs::copy(e.path(), to.join(e.file_name())).unwrap();
+            }
+        }
+    }
+    let tree = TempDir::new().unwrap();
+    let outside = TempDir::new().unwrap();
+    copy(Path::new("fixtures/demo"), tree.path());
+    let before = snapshot(tree.path());
+    let o = |name: &str| outside.path().join(name).display().to_string();
+    let runs: Vec<Vec<String>> = vec![
+        vec!["check".into(), ".".into()],
+        vec![
+            "check".into(),
+            "--format".into(),
+            "sarif".into(),
+            "-o".into(),
+            format!("json={}", o("r.json")),
+            ".".into(),
+        ],
+        vec!["check".into(), "gateway/litellm/config.yaml".into()],
+        vec!["baseline".into(), "create".into(), o("b.json"), ".".into()],
+        vec!["check".into(), "--baseline".into(), o("b.json"), ".".into()],
+        vec!["baseline".into(), "prune".into(), o("b.json"), ".".into()],
+        vec!["graph".into(), ".".into()],
+        vec!["kinds".into(), ".".into()],
+        vec!["suppressions".into(), ".".into()],
+    ];
+    for args in &runs {
+        Command::cargo_bin("hedge")
+            .unwrap()
+            .current_dir(tree.path())
+            .args(args)
+            .output()
+            .unwrap();
+    }
+    assert!(outside.path().join("r.json").exists() && outside.path().join("b.json").exists());
+    assert!(
+        before == snapshot(tree.path()),
+        "a command changed the checked tree"
+    );
+}
