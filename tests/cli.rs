@@ -608,3 +608,31 @@ fn no_command_writes_into_the_checked_tree() {
         "a command changed the checked tree"
     );
 }
+
+/// More hostile inputs: a file name that is not UTF-8, and a 1 GiB sparse file (refused by
+/// size before a byte is read); the good file beside them is still checked.
+#[cfg(unix)]
+#[test]
+fn non_utf8_names_and_huge_sparse_files() {
+    use std::os::unix::ffi::OsStrExt;
+    let d = TempDir::new().unwrap();
+    let p = d.path();
+    fs::write(
+        p.join(std::ffi::OsStr::from_bytes(b"bad\xff.yaml")),
+        "a: [\n",
+    )
+    .unwrap();
+    let f = fs::File::create(p.join("sparse.yaml")).unwrap();
+    f.set_len(1 << 30).unwrap();
+    write(p, "good.json", "{\"a\": }");
+    let (code, lines) = short(p, &["--isolated", "."]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        lines,
+        [
+            "bad\u{fffd}.yaml:1:4: error[parse-error]: invalid yaml: unclosed bracket '['",
+            "good.json:1:7: error[parse-error]: invalid json: Unexpected close brace",
+            "sparse.yaml:1:1: warning[file-too-large]: file is 1073741824 bytes, over the 16777216-byte limit (--max-file-size); not checked",
+        ]
+    );
+}

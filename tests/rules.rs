@@ -363,3 +363,44 @@ fn builtin_checks_are_explained() {
         );
     }
 }
+
+/// A rule pack with a regex whose compiled form would be enormous is rejected with a span into
+/// the pack, not compiled into a run that takes forever or all memory.
+#[test]
+fn pathological_regexes_in_rule_packs_are_rejected() {
+    let d = TempDir::new().unwrap();
+    fs::create_dir(d.path().join("rules")).unwrap();
+    fs::write(
+        d.path().join("rules/evil.yaml"),
+        r#"version: 1
+rules:
+  - id: evil-regex
+    title: Evil
+    severity: warning
+    kinds: [litellm-config]
+    given: "$.model_list[*].model_name"
+    assert:
+      regex: "((a+)+){1000}{1000}"
+    message: "x"
+    docs:
+      what: x
+      why: x
+      fix: x
+      fires: "x"
+      passes: "x"
+"#,
+    )
+    .unwrap();
+    let out = Command::cargo_bin("hedge")
+        .unwrap()
+        .current_dir(d.path())
+        .args(["check", "--format", "short", "--rules", "rules", "."])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("rules/evil.yaml:9:14: error[invalid-rule-pack]"),
+        "{err}"
+    );
+}

@@ -72,10 +72,10 @@ pub fn discover(roots: &[PathBuf], opts: &Options) -> Result<Discovery, UsageErr
             // an explicit file: always checked, even when ignored or excluded; one that
             // cannot be read (a dangling link) is reported by the loader
             let display = display_path(root);
+            // a name that is not UTF-8 still has an extension: classify its lossy form
             match root
                 .file_name()
-                .and_then(|n| n.to_str())
-                .and_then(classify::classify)
+                .and_then(|n| classify::classify(&n.to_string_lossy()))
             {
                 Some(class) => out.files.push(Candidate {
                     path: root.clone(),
@@ -136,7 +136,7 @@ pub fn discover(roots: &[PathBuf], opts: &Options) -> Result<Discovery, UsageErr
                 }
                 let class = ft
                     .is_file()
-                    .then(|| entry.file_name().to_str().and_then(classify::classify))
+                    .then(|| classify::classify(&entry.file_name().to_string_lossy()))
                     .flatten();
                 match class {
                     Some(class) => {
