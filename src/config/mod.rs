@@ -249,35 +249,22 @@ impl Config {
         c.policy.suppression_requires_reason = json
             .pointer("/suppressions/require_reason")
             .and_then(Json::as_bool);
+        let int = |p: &str| json.pointer(p).and_then(Json::as_i64);
+        let flag = |p: &str| json.pointer(p).and_then(Json::as_bool);
         let cp = &mut c.policy.contracts;
-        if let Some(n) = json
-            .pointer("/contracts/expiry_window_days")
-            .and_then(Json::as_i64)
-        {
+        if let Some(n) = int("/contracts/expiry_window_days") {
             cp.expiry_window_days = n;
         }
-        if let Some(n) = json
-            .pointer("/contracts/max_exit_notice_days")
-            .and_then(Json::as_i64)
-        {
+        if let Some(n) = int("/contracts/max_exit_notice_days") {
             cp.max_exit_notice_days = n;
         }
-        if let Some(b) = json
-            .pointer("/contracts/require_data_export")
-            .and_then(Json::as_bool)
-        {
+        if let Some(b) = flag("/contracts/require_data_export") {
             cp.require_data_export = b;
         }
-        if let Some(b) = json
-            .pointer("/contracts/allow_exclusivity")
-            .and_then(Json::as_bool)
-        {
+        if let Some(b) = flag("/contracts/allow_exclusivity") {
             cp.allow_exclusivity = b;
         }
-        if let Some(b) = json
-            .pointer("/contracts/allow_minimum_commitment")
-            .and_then(Json::as_bool)
-        {
+        if let Some(b) = flag("/contracts/allow_minimum_commitment") {
             cp.allow_minimum_commitment = b;
         }
         c.extend = json
@@ -541,7 +528,8 @@ pub fn apply_overrides(
         .iter()
         .map(|o| o.until.is_some_and(|u| u < today))
         .collect();
-    // pointer → span of the node, per file, parsed once
+    // files under a pointer override, each parsed once; pointer → node span, resolved once
+    let mut docs: HashMap<Arc<str>, Vec<crate::model::Doc>> = HashMap::new();
     let mut nodes: HashMap<(Arc<str>, String), Option<crate::source::Span>> = HashMap::new();
     diagnostics.retain_mut(|d| {
         for (i, o) in overrides.iter().enumerate() {
@@ -551,7 +539,12 @@ pub fn apply_overrides(
             if let Some(ptr) = &o.pointer {
                 let node = *nodes
                     .entry((d.path.clone(), ptr.clone()))
-                    .or_insert_with(|| pointer_span(&d.path, ptr));
+                    .or_insert_with(|| {
+                        let parsed = docs
+                            .entry(d.path.clone())
+                            .or_insert_with(|| parse_file(&d.path));
+                        pointer_span(parsed, ptr)
+                    });
                 let inside = match (node, &d.primary) {
                     (Some(n), Some(l)) => n.start <= l.span.start && l.span.end <= n.end,
                     _ => false,
@@ -598,29 +591,35 @@ pub fn apply_overrides(
     }
 }
 
-/// The span of the node a JSON pointer (`/a/0/b`) selects in a file, in the first of its
-/// documents where it resolves.
-fn pointer_span(path: &str, pointer: &str) -> Option<crate::source::Span> {
+/// The documents of a file, read and parsed again: overrides are applied after the workers
+/// dropped their trees, and only files under a pointer override need this.
+fn parse_file(path: &str) -> Vec<crate::model::Doc> {
     let display: Arc<str> = Arc::from(path);
     let crate::load::Loaded::Text(file) = crate::load::load(
         Path::new(path),
         &display,
         crate::load::DEFAULT_MAX_FILE_SIZE,
     ) else {
-        return None;
+        return Vec::new();
     };
     let name = path.rsplit('/').next().unwrap_or(path);
-    let format = match crate::discover::classify::classify(name)? {
-        crate::discover::Class::Known(f) => f,
-        crate::discover::Class::JsonOrYaml => crate::discover::classify::sniff(&file.text),
+    let format = match crate::discover::classify::classify(name) {
+        Some(crate::discover::Class::Known(f)) => f,
+        Some(crate::discover::Class::JsonOrYaml) => crate::discover::classify::sniff(&file.text),
+        None => return Vec::new(),
     };
-    let parsed = crate::parse::parse(format, &file);
+    crate::parse::parse(format, &file).docs
+}
+
+/// The span of the node a JSON pointer (`/a/0/b`) selects, in the first document where it
+/// resolves.
+fn pointer_span(docs: &[crate::model::Doc], pointer: &str) -> Option<crate::source::Span> {
     let tokens: Vec<String> = pointer
         .split('/')
         .skip(1)
         .map(|t| t.replace("~1", "/").replace("~0", "~"))
         .collect();
-    parsed.docs.iter().find_map(|doc| {
+    docs.iter().find_map(|doc| {
         let mut node = doc.root()?;
         for t in &tokens {
             node = match &doc.node(node).value {

@@ -173,15 +173,7 @@ pub(crate) fn validate_doc(
         spans,
         code,
     };
-    let errors = match validator {
-        Ok(v) => schema_errors(&pack, &json, v),
-        Err(e) => vec![Diagnostic::new(
-            code,
-            Severity::Error,
-            &pack.name,
-            format!("internal error, please report: a bundled schema does not compile: {e}"),
-        )],
-    };
+    let errors = validate(&pack, &json, validator);
     Some((pack, json, errors))
 }
 
@@ -238,15 +230,7 @@ pub(crate) fn read_pack(
         spans,
         code,
     };
-    let errors = match validator {
-        Ok(v) => schema_errors(&pack, &json, v),
-        Err(e) => vec![Diagnostic::new(
-            code,
-            Severity::Error,
-            &pack.name,
-            format!("internal error, please report: a bundled schema does not compile: {e}"),
-        )],
-    };
+    let errors = validate(&pack, &json, validator);
     if errors.is_empty() {
         Ok((pack, json))
     } else {
@@ -1014,6 +998,23 @@ fn inner_span(pack: &Pack, ptr: &str, offset: usize) -> Span {
         .nth(offset)
         .map_or(text.len(), |(i, _)| i);
     parse::point_in(&pack.file.text, start + at, outer)
+}
+
+/// Schema problems of a pack, or one internal error when the bundled schema itself is broken.
+fn validate(
+    pack: &Pack,
+    json: &Json,
+    validator: Result<&jsonschema::Validator, String>,
+) -> Vec<Diagnostic> {
+    match validator {
+        Ok(v) => schema_errors(pack, json, v),
+        Err(e) => vec![Diagnostic::new(
+            pack.code,
+            Severity::Error,
+            &pack.name,
+            format!("internal error, please report: a bundled schema does not compile: {e}"),
+        )],
+    }
 }
 
 fn schema_errors(pack: &Pack, json: &Json, v: &jsonschema::Validator) -> Vec<Diagnostic> {

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::io::{self, Write};
 
 use super::{xml_escape as x, Report};
-use crate::diag::{Diagnostic, Severity};
+use crate::diag::Diagnostic;
 
 pub fn render(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
     let mut by_file: BTreeMap<&str, Vec<&Diagnostic>> = BTreeMap::new();
@@ -17,11 +17,7 @@ pub fn render(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
     for (path, diags) in by_file {
         writeln!(out, r#"  <file name="{}">"#, x(path))?;
         for d in diags {
-            let severity = match d.severity {
-                Severity::Error => "error",
-                Severity::Warning => "warning",
-                Severity::Info => "info",
-            };
+            let severity = d.severity.name();
             let (line, column) = d
                 .primary
                 .as_ref()

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::io::{self, Write};
 
 use super::{xml_escape as x, Report};
-use crate::diag::{Diagnostic, Severity};
+use crate::diag::Diagnostic;
 
 pub fn render(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
     let mut by_file: BTreeMap<&str, Vec<&Diagnostic>> = BTreeMap::new();
@@ -53,11 +53,7 @@ pub fn render(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
             } else {
                 format!("{} at {at}", d.rule)
             };
-            let kind = match d.severity {
-                Severity::Error => "error",
-                Severity::Warning => "warning",
-                Severity::Info => "info",
-            };
+            let kind = d.severity.name();
             writeln!(
                 out,
                 r#"    <testcase classname="{}" name="{}" file="{}">"#,

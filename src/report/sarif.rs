@@ -77,17 +77,12 @@ pub fn render(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
         }));
     }
     // diagnostics of the pipeline itself (parse errors, configuration) get rules too
-    for d in report.diagnostics {
-        if !index.contains_key(&*d.rule) {
-            index.insert(&d.rule, rules.len());
-            rules.push(json!({
-                "id": &*d.rule,
-                "shortDescription": { "text": &*d.rule },
-                "defaultConfiguration": { "level": level(d.severity) },
-            }));
-        }
-    }
-    for (d, _) in report.suppressed {
+    // findings of rules hedge did not describe (none today) still get an entry
+    let findings = report
+        .diagnostics
+        .iter()
+        .chain(report.suppressed.iter().map(|(d, _)| d));
+    for d in findings {
         if !index.contains_key(&*d.rule) {
             index.insert(&d.rule, rules.len());
             rules.push(json!({
