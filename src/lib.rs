@@ -16,6 +16,8 @@ pub mod contracts;
 pub mod diag;
 pub mod discover;
 pub mod engine;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod graph;
 pub mod load;
 pub mod lsp;

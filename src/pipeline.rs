@@ -20,6 +20,7 @@ use crate::graph::registry::Registry;
 use crate::graph::{self as provider_graph, Graph};
 use crate::load::{self, Loaded};
 use crate::parse::{self, Format};
+use crate::source::SourceFile;
 
 #[derive(Clone, Debug)]
 pub struct Settings {
@@ -110,9 +111,21 @@ pub fn run(roots: &[PathBuf], settings: &Settings) -> Result<Outcome, UsageError
         Err(_) => work(&found.files),
     };
 
+    Ok(finish(files, found.skipped, found.diagnostics, settings))
+}
+
+/// The project-wide stage, after every file was checked: builds the provider graph from the
+/// files' facts (in path order, so the graph is deterministic), runs the graph rules, applies
+/// suppressions and sorts. `files` must be sorted by path.
+pub fn finish(
+    files: Vec<FileReport>,
+    skipped: usize,
+    diagnostics: Vec<Diagnostic>,
+    settings: &Settings,
+) -> Outcome {
     let mut outcome = Outcome {
-        skipped: found.skipped,
-        diagnostics: found.diagnostics,
+        skipped,
+        diagnostics,
         ..Outcome::default()
     };
     let mut files = files;
@@ -152,7 +165,7 @@ pub fn run(roots: &[PathBuf], settings: &Settings) -> Result<Outcome, UsageError
     outcome.diagnostics.sort_by(|a, b| a.sort_key_cmp(b));
     outcome.suppressed.sort_by(|a, b| a.0.sort_key_cmp(&b.0));
     outcome.files = files;
-    Ok(outcome)
+    outcome
 }
 
 /// A bug in hedge on one file must not cost the findings of the others: a panic becomes an
@@ -207,6 +220,14 @@ pub fn check_file(c: &Candidate, settings: &Settings) -> FileReport {
         let canonical = std::fs::canonicalize(&c.path).ok()?;
         named.into_iter().find(|o| o.0 == canonical)
     });
+    // a failpoint for the test of a file that vanishes between discovery and reading (an
+    // editor's swap file, a branch switch); absent from release builds
+    #[cfg(debug_assertions)]
+    if std::env::var_os("HEDGE_DEBUG_DELETE_BEFORE_READ")
+        .is_some_and(|n| c.display.ends_with(&*n.to_string_lossy()))
+    {
+        let _ = std::fs::remove_file(&c.path);
+    }
     let loaded = match overlay {
         Some(o) => load::decode(&c.path, &c.display, o.1.clone()),
         None => load::load(&c.path, &c.display, settings.max_file_size),
@@ -231,11 +252,17 @@ pub fn check_file(c: &Candidate, settings: &Settings) -> FileReport {
             }
         }
     };
+    check_text(c, &file, settings)
+}
+
+/// Everything after loading: parse, kinds, rules, facts, contracts and suppressions of one
+/// file whose text is in memory (also the entry of the end-to-end fuzz target).
+pub fn check_text(c: &Candidate, file: &SourceFile, settings: &Settings) -> FileReport {
     let format = match c.class {
         Class::Known(f) => f,
         Class::JsonOrYaml => classify::sniff(&file.text),
     };
-    let mut parsed = parse::parse(format, &file);
+    let mut parsed = parse::parse(format, file);
     if c.display.ends_with(".tf.json") {
         for d in &mut parsed.docs {
             d.mark_templates();
@@ -254,7 +281,7 @@ pub fn check_file(c: &Candidate, settings: &Settings) -> FileReport {
         diagnostics.extend(eval::evaluate(
             &settings.rules,
             &settings.selection,
-            &file,
+            file,
             &c.display,
             &parsed.docs,
             &kinds,
@@ -269,7 +296,7 @@ pub fn check_file(c: &Candidate, settings: &Settings) -> FileReport {
                     &c.display,
                     "template directives (`{{ ... }}`) make this file YAML only after rendering; not checked",
                 )
-                .at(&file, first.span)
+                .at(file, first.span)
                 .with_help("render it first (for example with `helm template`) and check the rendered files"),
             );
         } else {
@@ -281,13 +308,13 @@ pub fn check_file(c: &Candidate, settings: &Settings) -> FileReport {
                         &c.display,
                         format!("invalid {}: {}", format.name(), e.message),
                     )
-                    .at(&file, e.span),
+                    .at(file, e.span),
                 );
             }
         }
     }
     let mut facts = if parsed.errors.is_empty() || format == Format::Yaml {
-        facts::extract(&settings.rules, &file, &c.display, &parsed.docs, &kinds)
+        facts::extract(&settings.rules, file, &c.display, &parsed.docs, &kinds)
     } else {
         FileFacts::default()
     };
@@ -297,14 +324,14 @@ pub fn check_file(c: &Candidate, settings: &Settings) -> FileReport {
                 .iter()
                 .any(|&k| settings.rules.kinds[k].id == "vendor-contract")
             {
-                let (contract, problems) = crate::contracts::read(&file, &c.display, doc);
+                let (contract, problems) = crate::contracts::read(file, &c.display, doc);
                 diagnostics.extend(problems);
                 facts.contracts.extend(contract);
             }
         }
     }
     let (suppressions, problems) = crate::suppress::read(
-        &file,
+        file,
         &c.display,
         &parsed.comments,
         settings.require_suppression_reason,

@@ -157,9 +157,16 @@ impl Config {
             )],
             sources: Default::default(),
         })?;
-        let sources = std::iter::once((name.clone(), Arc::from(text.as_str()))).collect();
+        Config::from_text(path, &text)
+    }
+
+    /// Reads a configuration file's text as if it were at `path` (relative paths in it are
+    /// taken from `path`'s directory).
+    pub fn from_text(path: &Path, text: &str) -> Result<Config, LoadError> {
+        let name = display_path(path);
+        let sources = std::iter::once((name.clone(), Arc::from(text))).collect();
         let (pack, json) =
-            read_pack(name.clone(), &text, validator(), INVALID_CONFIG).map_err(|d| LoadError {
+            read_pack(name.clone(), text, validator(), INVALID_CONFIG).map_err(|d| LoadError {
                 diagnostics: d,
                 sources,
             })?;

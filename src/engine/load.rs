@@ -71,49 +71,79 @@ pub fn load(extra: &[PathBuf]) -> Result<RuleSet, LoadError> {
     for (name, text) in super::builtin::PACKS {
         loader.add(Arc::from(*name), Arc::from(*text));
     }
-    for dir in extra {
-        let mut files = Vec::new();
-        if dir.is_file() {
-            files.push(dir.clone());
-        } else {
-            for entry in ignore::WalkBuilder::new(dir)
-                .hidden(false)
-                .build()
-                .flatten()
-            {
-                let p = entry.path();
-                let ext = p.extension().and_then(|e| e.to_str()).unwrap_or("");
-                if entry.file_type().is_some_and(|t| t.is_file())
-                    && matches!(ext, "yaml" | "yml" | "json")
+    loader.add_dirs(extra);
+    loader.finish()
+}
+
+/// The built-in packs plus packs given as (name, text): rule packs that are not files (the
+/// fuzz target of the loader, tests).
+pub fn load_texts(extra: &[(Arc<str>, Arc<str>)]) -> Result<RuleSet, LoadError> {
+    let mut loader = Loader::default();
+    for (name, text) in super::builtin::PACKS {
+        loader.add(Arc::from(*name), Arc::from(*text));
+    }
+    for (name, text) in extra {
+        loader.add(name.clone(), text.clone());
+    }
+    loader.finish()
+}
+
+/// Packs given as (name, text) without the built-in ones: the loader's own fuzz target, which
+/// would otherwise spend every execution re-validating the built-ins.
+pub fn load_standalone(packs: &[(Arc<str>, Arc<str>)]) -> Result<RuleSet, LoadError> {
+    let mut loader = Loader::default();
+    for (name, text) in packs {
+        loader.add(name.clone(), text.clone());
+    }
+    loader.finish()
+}
+
+impl Loader {
+    fn add_dirs(&mut self, extra: &[PathBuf]) {
+        let loader = self;
+        for dir in extra {
+            let mut files = Vec::new();
+            if dir.is_file() {
+                files.push(dir.clone());
+            } else {
+                for entry in ignore::WalkBuilder::new(dir)
+                    .hidden(false)
+                    .build()
+                    .flatten()
                 {
-                    files.push(p.to_path_buf());
+                    let p = entry.path();
+                    let ext = p.extension().and_then(|e| e.to_str()).unwrap_or("");
+                    if entry.file_type().is_some_and(|t| t.is_file())
+                        && matches!(ext, "yaml" | "yml" | "json")
+                    {
+                        files.push(p.to_path_buf());
+                    }
                 }
+                files.sort();
             }
-            files.sort();
-        }
-        if files.is_empty() {
-            let name = display_path(dir);
-            loader.diags.push(Diagnostic::new(
-                INVALID_RULE_PACK,
-                Severity::Error,
-                &name,
-                "no rule pack here (.yaml, .yml or .json files)",
-            ));
-        }
-        for f in files {
-            let name = display_path(&f);
-            match std::fs::read_to_string(&f) {
-                Ok(text) => loader.add(name, Arc::from(text)),
-                Err(e) => loader.diags.push(Diagnostic::new(
+            if files.is_empty() {
+                let name = display_path(dir);
+                loader.diags.push(Diagnostic::new(
                     INVALID_RULE_PACK,
                     Severity::Error,
                     &name,
-                    format!("cannot read rule pack: {e}"),
-                )),
+                    "no rule pack here (.yaml, .yml or .json files)",
+                ));
+            }
+            for f in files {
+                let name = display_path(&f);
+                match std::fs::read_to_string(&f) {
+                    Ok(text) => loader.add(name, Arc::from(text)),
+                    Err(e) => loader.diags.push(Diagnostic::new(
+                        INVALID_RULE_PACK,
+                        Severity::Error,
+                        &name,
+                        format!("cannot read rule pack: {e}"),
+                    )),
+                }
             }
         }
     }
-    loader.finish()
 }
 
 #[derive(Default)]

@@ -1,0 +1,89 @@
+//! Every input a fuzz target ever crashed on (`fuzz/regressions/<target>/`) is re-run here, through
+//! the same entry point the fuzzer uses, so a fixed crash stays fixed. The seeds in `fixtures/`
+//! also go through every target once, which keeps the harness itself from rotting: the fuzz
+//! crate needs a nightly-flag build that CI does not do.
+
+use std::path::Path;
+
+use hedge::fuzzing;
+
+fn files_under(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return out;
+    };
+    for e in entries.flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(files_under(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn every_recorded_crash_input_passes() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/regressions");
+    let mut ran = 0;
+    for dir in files_under(&root)
+        .iter()
+        .filter_map(|p| p.parent())
+        .collect::<std::collections::BTreeSet<_>>()
+    {
+        let target = dir.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        assert!(
+            fuzzing::TARGETS.contains(&target),
+            "{}: not a fuzz target name",
+            dir.display()
+        );
+        for f in files_under(dir) {
+            let data = std::fs::read(&f).unwrap();
+            assert!(fuzzing::run(target, &data));
+            ran += 1;
+        }
+    }
+    eprintln!("{ran} regression inputs");
+}
+
+#[test]
+fn every_target_runs_on_the_fixtures() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo");
+    let files = files_under(&root);
+    assert!(files.len() > 10);
+    for target in fuzzing::TARGETS {
+        for f in &files {
+            let data = std::fs::read(f).unwrap();
+            for lead in [0u8, 1, 6, 7] {
+                let mut input = vec![lead];
+                input.extend_from_slice(&data);
+                assert!(fuzzing::run(target, &input));
+            }
+        }
+    }
+    assert!(!fuzzing::run("no-such-target", b""));
+}
+
+#[test]
+fn the_fuzz_crate_lists_every_target() {
+    let manifest =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/Cargo.toml"))
+            .unwrap();
+    for target in fuzzing::TARGETS {
+        assert!(
+            manifest.contains(&format!("name = \"{target}\"")),
+            "fuzz/Cargo.toml has no [[bin]] {target}"
+        );
+        let src = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("fuzz/fuzz_targets")
+            .join(format!("{target}.rs"));
+        let body = std::fs::read_to_string(&src).unwrap();
+        assert!(
+            body.contains(&format!("run(\"{target}\"")),
+            "{}",
+            src.display()
+        );
+    }
+}
