@@ -6,6 +6,9 @@ pub(crate) mod check;
 mod graph;
 mod init;
 mod kinds;
+// `report` is the reporters' module imported below; the subcommand's file keeps the command's name
+#[path = "report.rs"]
+mod report_cmd;
 mod rules;
 mod suppressions;
 mod test_rules;
@@ -72,6 +75,9 @@ pub enum Command {
     /// Run the language server on stdin/stdout (for editors): diagnostics as you type, rule docs
     /// on hover
     Lsp,
+    /// Write the vendor neutrality report: one self-contained HTML page (or Markdown) with the
+    /// dependency graph, concentration charts, findings and contract deadlines
+    Report(Box<report_cmd::ReportArgs>),
 }
 
 #[derive(Args, Debug)]
@@ -394,6 +400,7 @@ pub fn run() -> i32 {
         Command::TestRules(args) => test_rules::run(&args),
         Command::Graph(args) => graph::run(&args),
         Command::Init(args) => init::run(&args),
+        Command::Report(args) => report_cmd::run(&args),
     }
 }
 
