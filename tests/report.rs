@@ -299,6 +299,10 @@ fn markdown_has_the_tables_and_a_mermaid_graph() {
         "{block}"
     );
     assert!(block.contains("stroke:#15803d"));
+    // names quoted in messages are code spans
+    assert!(
+        md.contains("| error | fallback from `claude-sonnet` to `llama-bedrock` is shared-cloud")
+    );
     // each finding links its file, relative to where the report is read
     assert!(md.contains(
         "[gateway/litellm/config.yaml:109:11](fixtures/demo/gateway/litellm/config.yaml)"

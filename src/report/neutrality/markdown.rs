@@ -34,6 +34,35 @@ fn cell(s: &str) -> String {
     out
 }
 
+/// A cell with `quoted` spans (as rule messages quote names) set as code spans, when the quoted
+/// text is plain; anything with markup characters stays escaped text, since a code span shows
+/// entities literally.
+fn rich(s: &str) -> String {
+    let parts: Vec<&str> = s.split('`').collect();
+    let mut out = String::with_capacity(s.len() + 8);
+    for (i, part) in parts.iter().enumerate() {
+        let quoted = i % 2 == 1 && i + 1 < parts.len();
+        let plain = !part.is_empty()
+            && part
+                .chars()
+                .all(|c| !c.is_control() && !"<>&|\\\"".contains(c));
+        if quoted && plain {
+            out.push('`');
+            out.push_str(part);
+            out.push('`');
+        } else {
+            if i % 2 == 1 {
+                out.push_str("\\`");
+            }
+            out.push_str(&cell(part));
+            if quoted {
+                out.push_str("\\`");
+            }
+        }
+    }
+    out
+}
+
 /// A Mermaid label: anything but plain letters, digits and a few safe marks becomes an entity
 /// code (`#60;`), which Mermaid decodes when it draws, so input can neither close the label nor
 /// add markup.
@@ -249,7 +278,7 @@ fn graph(m: &mut String, n: &Neutrality) {
                 cell(&f.to),
                 f.role.name(),
                 f.grade.name(),
-                cell(&f.reason),
+                rich(&f.reason),
                 link(&f.at)
             );
         }
@@ -333,7 +362,7 @@ fn findings(m: &mut String, n: &Neutrality) {
                 "| {} | {} | {} |",
                 link(&r.at),
                 r.severity.name(),
-                cell(&r.message)
+                rich(&r.message)
             );
         }
         if g.count > g.rows.len() {

@@ -764,11 +764,17 @@ fn infrastructure(
     }
 }
 
+/// A box: (column, index in the column).
+type Slot = (usize, usize);
+
 /// Collects boxes by a stable key per column and links between them.
 struct DiagramBuilder {
     columns: Vec<Column>,
     keys: Vec<BTreeMap<String, usize>>,
     links: Vec<Link>,
+    /// Plain links by their ends, so a project with thousands of deployments merges them in
+    /// log time instead of scanning every link each time.
+    plain: BTreeMap<(Slot, Slot), usize>,
 }
 
 impl DiagramBuilder {
@@ -783,6 +789,7 @@ impl DiagramBuilder {
                 .collect(),
             keys: vec![BTreeMap::new(); titles.len()],
             links: Vec::new(),
+            plain: BTreeMap::new(),
         }
     }
 
@@ -801,17 +808,15 @@ impl DiagramBuilder {
         self.keys[col].get(key).copied()
     }
 
-    /// Adds a link, or adds `weight` to the same link already there.
+    /// Adds a link, or adds `weight` to the same plain link already there. A fallback link is
+    /// always its own: it carries a grade.
     fn link(&mut self, from: (usize, usize), to: (usize, usize), weight: usize, fb: Option<Grade>) {
         if fb.is_none() {
-            if let Some(l) = self
-                .links
-                .iter_mut()
-                .find(|l| l.from == from && l.to == to && l.fallback.is_none())
-            {
-                l.weight += weight;
+            if let Some(&i) = self.plain.get(&(from, to)) {
+                self.links[i].weight += weight;
                 return;
             }
+            self.plain.insert((from, to), self.links.len());
         }
         self.links.push(Link {
             from,
@@ -824,13 +829,8 @@ impl DiagramBuilder {
     /// A structural link (operator → cloud, cloud → parent) that counts once however many
     /// deployments pass along it.
     fn link_once(&mut self, from: (usize, usize), to: (usize, usize)) {
-        if !self.links.iter().any(|l| l.from == from && l.to == to) {
-            self.links.push(Link {
-                from,
-                to,
-                weight: 1,
-                fallback: None,
-            });
+        if !self.plain.contains_key(&(from, to)) {
+            self.link(from, to, 1, None);
         }
     }
 
