@@ -18,7 +18,8 @@ import sys
 ROWS = [
     ("floor-cat", "floor: read every byte (`cat`)"),
     ("hedge-parse", "floor: hedge parse only (every rule ignored)"),
-    ("hedge-full", "hedge full default check"),
+    ("hedge-full", "hedge full default check (`--format json`)"),
+    ("hedge-full-sarif", "hedge full default check, SARIF"),
     ("hedge-full-j1", "hedge full default check, 1 thread"),
     ("hedge-bench", "**hedge bench checks** (`bench/rules`)"),
     ("hedge-bench-j1", "hedge bench checks, 1 thread"),
@@ -110,7 +111,7 @@ def main():
             label, wall, secs(c["median"]), p["median"], *cells, ratio, load_cell))
         per_rule = read(os.path.join(out, key + ".rules"))
         if per_rule:
-            notes.append("%s findings by rule: %s" % (key, per_rule))
+            notes.append("hedge full default check, findings by rule: %s" % per_rule)
     for n in notes:
         print()
         print(n)

@@ -20,6 +20,7 @@
 #   BENCH_CHECKOV_MAX   largest size Checkov runs at (default 1000: it took 956 s a run at 10,000)
 #   BENCH_SPECTRAL_MAX  largest size Spectral runs at (default 10000: at 50,000 it runs out of heap)
 #   BENCH_J1            0 leaves out the one-thread hedge rows (default 1)
+#   BENCH_HEDGE         0 leaves out the floors and hedge rows (with BENCH_KEEP=1: re-time peers only)
 #   BENCH_KEEP          1 keeps earlier results of rows not run this time (default 0: left out)
 #   BENCH_TIMEOUT       bound on one row, all runs together, in seconds (default 3600)
 #
@@ -36,6 +37,7 @@ peer_list="${BENCH_PEERS-semgrep,spectral,checkov}"
 checkov_max="${BENCH_CHECKOV_MAX:-1000}"
 spectral_max="${BENCH_SPECTRAL_MAX:-10000}"
 with_j1="${BENCH_J1:-1}"
+with_hedge="${BENCH_HEDGE:-1}"
 keep="${BENCH_KEEP:-0}"
 timeout="${BENCH_TIMEOUT:-3600}"
 sizes=("$@")
@@ -153,26 +155,33 @@ for size in "${sizes[@]}"; do
         mv "$tmp.expected.json" "$tree.expected.json"
     fi
     files=$(find "$tree" -type f | wc -l)
-    bytes=$(du -sb "$tree" | cut -f1)
+    bytes=$(find "$tree" -type f -printf '%s\n' | awk '{ s += $1 } END { print s }')
     load_start="$(cut -d' ' -f1-3 /proc/loadavg)"
     started="$(date -u '+%Y-%m-%d %H:%M')"
 
-    measure floor-cat 0 "$runs" 1 "find '$tree' -type f -print0 | xargs -0 cat > /dev/null"
-    measure hedge-parse 0 "$runs" 1 "'$hedge' check --isolated --format sarif --fail-on never --ignore '$all_ids' '$tree'"
-    measure hedge-full 0 "$runs" 1 "'$hedge' check --isolated --format sarif --fail-on never '$tree'"
-    python3 -c 'import collections,json,sys; c=collections.Counter(r["ruleId"] for run in json.load(open(sys.argv[1]))["runs"] for r in run["results"]); print("%d in all; " % sum(c.values()) + ", ".join("%s %d" % kv for kv in sorted(c.items())))' \
-        "$out/hedge-full.out" > "$out/hedge-full.rules" 2>/dev/null || rm -f "$out/hedge-full.rules"
-    bench="'$hedge' check --isolated --rules '$repo/bench/rules' --select '$bench_ids' --format sarif --fail-on never"
-    if [ "$with_j1" = 1 ]; then
-        measure hedge-full-j1 0 "$runs" 1 "'$hedge' check --isolated --threads 1 --format sarif --fail-on never '$tree'"
+    if [ "$with_hedge" = 1 ]; then
+        measure floor-cat 0 "$runs" 1 "find '$tree' -type f -print0 | xargs -0 cat > /dev/null"
+        measure hedge-parse 0 "$runs" 1 "'$hedge' check --isolated --format json --fail-on never --ignore '$all_ids' '$tree'"
+        measure hedge-full 0 "$runs" 1 "'$hedge' check --isolated --format json --fail-on never '$tree'"
+        measure hedge-full-sarif 0 "$runs" 1 "'$hedge' check --isolated --format sarif --fail-on never '$tree'"
+        python3 -c 'import collections,json,sys; c=collections.Counter(r["ruleId"] for run in json.load(open(sys.argv[1]))["runs"] for r in run["results"]); print("%d in all; " % sum(c.values()) + ", ".join("%s %d" % kv for kv in sorted(c.items())))' \
+            "$out/hedge-full-sarif.out" > "$out/hedge-full-sarif.rules" 2>/dev/null || rm -f "$out/hedge-full-sarif.rules"
+        bench="'$hedge' check --isolated --rules '$repo/bench/rules' --select '$bench_ids' --format sarif --fail-on never"
+        if [ "$with_j1" = 1 ]; then
+            measure hedge-full-j1 0 "$runs" 1 "'$hedge' check --isolated --threads 1 --format json --fail-on never '$tree'"
+        else
+            skip hedge-full-j1
+        fi
+        measure hedge-bench 1 "$runs" 1 "$bench '$tree'"
+        if [ "$with_j1" = 1 ]; then
+            measure hedge-bench-j1 1 "$runs" 1 "$bench --threads 1 '$tree'"
+        else
+            skip hedge-bench-j1
+        fi
     else
-        skip hedge-full-j1
-    fi
-    measure hedge-bench 1 "$runs" 1 "$bench '$tree'"
-    if [ "$with_j1" = 1 ]; then
-        measure hedge-bench-j1 1 "$runs" 1 "$bench --threads 1 '$tree'"
-    else
-        skip hedge-bench-j1
+        for key in floor-cat hedge-parse hedge-full hedge-full-sarif hedge-full-j1 hedge-bench hedge-bench-j1; do
+            skip "$key"
+        done
     fi
     peer semgrep semgrep-rules 2147483647 "" "$peers/venv/bin/semgrep"
     peer spectral spectral-rules "$spectral_max" \
@@ -183,7 +192,8 @@ for size in "${sizes[@]}"; do
         "$peers/venv/bin/checkov"
 
     {
-        echo "### n$size: $(printf "%'d" "$files") files, $(python3 -c 'import sys; print("%.1f MB" % (int(sys.argv[1]) / 1e6))' "$bytes")"
+        python3 -c 'import sys; print("### n%s: %s files, %.1f MB" % (sys.argv[1], format(int(sys.argv[2]), ","), int(sys.argv[3]) / 1e6))' \
+            "$size" "$files" "$bytes"
         echo
         echo "hedge $rev; $(nproc) cores; $started UTC; load average (1, 5, 15 min) $load_start at the start, $(cut -d' ' -f1-3 /proc/loadavg) at the end."
         echo
