@@ -142,3 +142,75 @@ fn corpus_output_is_identical_for_any_thread_count() {
         assert!(one == run("8"), "{format}: two 8-thread runs differ");
     }
 }
+
+/// The same on a generated 10,000-file tree (`../shared/bench/gen_corpus.py`, deterministic):
+/// one run writes all eight formats with `-o`, for 1 thread, 8 threads, and 8 threads again.
+#[test]
+fn generated_10k_tree_output_is_identical_for_any_thread_count() {
+    let gen = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/bench/gen_corpus.py");
+    if !gen.is_file() {
+        eprintln!("SKIPPED: ../shared/bench/gen_corpus.py is not present; 10k determinism not run");
+        return;
+    }
+    let tmp = tempfile::TempDir::new().unwrap();
+    let tree = tmp.path().join("n10000");
+    let ok = std::process::Command::new("python3")
+        .arg(&gen)
+        .args(["--files", "10000", "--out"])
+        .arg(&tree)
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false);
+    if !ok {
+        eprintln!("SKIPPED: python3 could not run gen_corpus.py");
+        return;
+    }
+    let formats = [
+        "human",
+        "short",
+        "json",
+        "sarif",
+        "github",
+        "gitlab",
+        "junit",
+        "checkstyle",
+    ];
+    let run = |threads: &str, tag: &str| -> Vec<Vec<u8>> {
+        let out = tmp.path().join(tag);
+        std::fs::create_dir_all(&out).unwrap();
+        let mut cmd = Command::cargo_bin("hedge").unwrap();
+        cmd.args([
+            "check",
+            "--isolated",
+            "--today",
+            "2026-11-25",
+            "--color",
+            "never",
+        ])
+        .args([
+            "--fail-on",
+            "never",
+            "--format",
+            "short",
+            "--threads",
+            threads,
+        ]);
+        for f in formats {
+            cmd.arg("-o").arg(format!("{f}={}", out.join(f).display()));
+        }
+        let status = cmd.arg(&tree).output().unwrap().status;
+        assert_eq!(status.code(), Some(0));
+        formats
+            .iter()
+            .map(|f| std::fs::read(out.join(f)).unwrap())
+            .collect()
+    };
+    let one = run("1", "t1");
+    assert!(one.iter().all(|o| o.len() > 1000));
+    let eight = run("8", "t8");
+    let again = run("8", "t8b");
+    for (i, f) in formats.iter().enumerate() {
+        assert!(one[i] == eight[i], "{f}: 1 vs 8 threads differ");
+        assert!(eight[i] == again[i], "{f}: two 8-thread runs differ");
+    }
+}
