@@ -44,6 +44,33 @@ pub struct Location {
     pub span: Span,
     pub start: LineCol,
     pub end: LineCol,
+    /// Hash of the text under the span, whitespace-normalised (see [`text_hash`]): what
+    /// fingerprints (SARIF, GitLab, baselines) key on, taken while the worker still has the text
+    /// so that reporters never need to keep whole files in memory.
+    pub text_hash: u64,
+}
+
+/// How much of a span's text identifies a finding: enough to tell two values apart, and a
+/// bound on the work for findings whose span is a whole document.
+pub const FINGERPRINT_TEXT_LIMIT: usize = 256;
+
+/// FNV-1a over the span's words joined by single spaces, the first
+/// [`FINGERPRINT_TEXT_LIMIT`] bytes of them: re-indenting or re-wrapping
+/// a value keeps its identity, changing it does not.
+pub fn text_hash(text: &str) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut eat = |b: u8| {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    };
+    let normalised = text
+        .split_whitespace()
+        .enumerate()
+        .flat_map(|(i, w)| (i > 0).then_some(b' ').into_iter().chain(w.bytes()));
+    for b in normalised.take(FINGERPRINT_TEXT_LIMIT) {
+        eat(b);
+    }
+    h
 }
 
 impl Location {
@@ -53,6 +80,7 @@ impl Location {
             span,
             start: file.line_col(span.start),
             end: file.line_col(span.end),
+            text_hash: text_hash(file.text.get(span.range()).unwrap_or_default()),
         }
     }
 }

@@ -96,7 +96,7 @@ fn baseline_hides_known_findings_until_their_value_changes() {
     assert!(err.contains("kept 1 of 2"), "{err}");
     let b: serde_json::Value =
         serde_json::from_str(&fs::read_to_string(p.join("baseline.json")).unwrap()).unwrap();
-    assert_eq!(b["version"], 1);
+    assert_eq!(b["version"], 2);
     assert_eq!(b["entries"].as_array().unwrap().len(), 1);
     assert_eq!(b["entries"][0]["rule"], "route-without-fallback");
     assert_eq!(b["entries"][0]["path"], "config.yaml");

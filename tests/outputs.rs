@@ -72,7 +72,7 @@ fn sarif_fingerprints_survive_unrelated_edits_and_change_with_the_value() {
             .iter()
             .map(|r| {
                 (
-                    r["partialFingerprints"]["hedgeFindingHash/v1"]
+                    r["partialFingerprints"]["hedgeFindingHash/v2"]
                         .as_str()
                         .unwrap()
                         .to_string(),

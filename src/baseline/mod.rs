@@ -7,15 +7,16 @@
 //! baselined finding, and changing the offending value makes it new again. Line and message are
 //! stored only for the reader of the file.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::path::Path;
-use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
 use crate::diag::Diagnostic;
 
-pub const VERSION: u32 = 1;
+/// 2: fingerprints hash at most the first 256 normalised bytes of the text (version 1 hashed
+/// all of it), so reporters need not keep whole files.
+pub const VERSION: u32 = 2;
 
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Baseline {
@@ -36,17 +37,11 @@ pub struct Entry {
 }
 
 /// The fingerprint of each diagnostic, in order.
-pub fn fingerprints(
-    diagnostics: &[Diagnostic],
-    sources: &BTreeMap<Arc<str>, Arc<str>>,
-) -> Vec<String> {
+pub fn fingerprints(diagnostics: &[Diagnostic]) -> Vec<String> {
     let mut seen = HashMap::new();
     diagnostics
         .iter()
-        .map(|d| {
-            let source = sources.get(&d.path).map(|s| &**s);
-            crate::report::fingerprint(d, source, &mut seen)
-        })
+        .map(|d| crate::report::fingerprint(d, &mut seen))
         .collect()
 }
 

@@ -110,21 +110,13 @@ pub fn evaluate(
         selection,
         require_suppression_reason: config.policy.suppression_requires_reason.unwrap_or(true),
         overlay,
-        // snippets (human) and fingerprints (SARIF, GitLab, baselines) need the text of files
-        // with findings
-        keep_sources: args.baseline.is_some()
-            || keep_sources
+        // only the human format's snippets need the text of files with findings; fingerprints
+        // are taken by the workers (`Location::text_hash`)
+        keep_sources: keep_sources
             || [args.format]
                 .iter()
                 .chain(args.output.iter().map(|(f, _)| f))
-                .any(|f| {
-                    matches!(
-                        f,
-                        crate::report::OutputFormat::Human
-                            | crate::report::OutputFormat::Sarif
-                            | crate::report::OutputFormat::Gitlab
-                    )
-                }),
+                .any(|f| matches!(f, crate::report::OutputFormat::Human)),
     };
     let overrides = config.overrides();
     // Given only files (as pre-commit and editors do), check the project around them, so graph
@@ -338,7 +330,7 @@ pub fn run(args: &CheckArgs, mode: Mode<'_>) -> i32 {
     match mode {
         Mode::Report => {}
         Mode::Create(path) => {
-            let fps = crate::baseline::fingerprints(&outcome.diagnostics, &outcome.sources);
+            let fps = crate::baseline::fingerprints(&outcome.diagnostics);
             let entries = crate::baseline::entries(&outcome.diagnostics, &fps);
             let n = entries.len();
             if let Err(e) = crate::baseline::save(path, entries) {
@@ -357,7 +349,7 @@ pub fn run(args: &CheckArgs, mode: Mode<'_>) -> i32 {
                 }
             };
             let before = b.entries.len();
-            let fps = crate::baseline::fingerprints(&outcome.diagnostics, &outcome.sources);
+            let fps = crate::baseline::fingerprints(&outcome.diagnostics);
             let kept = crate::baseline::prune(b, &outcome.diagnostics, &fps);
             let after = kept.len();
             if let Err(e) = crate::baseline::save(path, kept) {
@@ -380,7 +372,7 @@ pub fn run(args: &CheckArgs, mode: Mode<'_>) -> i32 {
                 return EXIT_USAGE;
             }
         };
-        let fps = crate::baseline::fingerprints(&outcome.diagnostics, &outcome.sources);
+        let fps = crate::baseline::fingerprints(&outcome.diagnostics);
         let covered = crate::baseline::covered(&b, &outcome.diagnostics, &fps);
         let hidden = covered.iter().filter(|c| **c).count();
         let mut it = covered.into_iter();

@@ -148,7 +148,7 @@ pub fn run(args: &ReportArgs) -> i32 {
                 return EXIT_USAGE;
             }
         };
-        let fps = crate::baseline::fingerprints(&outcome.diagnostics, &outcome.sources);
+        let fps = crate::baseline::fingerprints(&outcome.diagnostics);
         let mut covered = crate::baseline::covered(&b, &outcome.diagnostics, &fps).into_iter();
         outcome
             .diagnostics

@@ -8,7 +8,7 @@
 use std::collections::HashMap;
 use std::io::{self, Write};
 
-use serde_json::{json, Value};
+use serde_json::json;
 
 use super::Report;
 use crate::diag::Severity;
@@ -23,33 +23,28 @@ fn severity(s: Severity) -> &'static str {
 
 pub fn render(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
     let mut seen = HashMap::new();
-    let issues: Vec<Value> = report
-        .diagnostics
-        .iter()
-        .map(|d| {
-            let source = report.sources.get(&d.path).map(|s| &**s);
-            let location = match &d.primary {
-                Some(l) => json!({
-                    "path": &*d.path,
-                    "positions": {
-                        "begin": { "line": l.start.line, "column": l.start.column },
-                        "end": { "line": l.end.line, "column": l.end.column },
-                    },
-                }),
-                None => json!({ "path": &*d.path, "lines": { "begin": 1 } }),
-            };
-            let fp = super::fingerprint(d, source, &mut seen);
-            json!({
-                "type": "issue",
-                "check_name": &*d.rule,
-                "description": &d.message,
-                "categories": ["Bug Risk"],
-                "severity": severity(d.severity),
-                "fingerprint": fp,
-                "location": location,
-            })
+    let issues = report.diagnostics.iter().map(|d| {
+        let location = match &d.primary {
+            Some(l) => json!({
+                "path": &*d.path,
+                "positions": {
+                    "begin": { "line": l.start.line, "column": l.start.column },
+                    "end": { "line": l.end.line, "column": l.end.column },
+                },
+            }),
+            None => json!({ "path": &*d.path, "lines": { "begin": 1 } }),
+        };
+        let fp = super::fingerprint(d, &mut seen);
+        json!({
+            "type": "issue",
+            "check_name": &*d.rule,
+            "description": &d.message,
+            "categories": ["Bug Risk"],
+            "severity": severity(d.severity),
+            "fingerprint": fp,
+            "location": location,
         })
-        .collect();
-    serde_json::to_writer_pretty(&mut *out, &issues)?;
+    });
+    serde_json::to_writer_pretty(&mut *out, &super::LazySeq::new(issues))?;
     writeln!(out)
 }

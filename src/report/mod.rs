@@ -150,36 +150,47 @@ pub fn render(
     }
 }
 
-fn fnv(text: &str) -> String {
+fn fnv(text: &str) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for b in text.bytes() {
         h ^= u64::from(b);
         h = h.wrapping_mul(0x0100_0000_01b3);
     }
-    format!("{h:016x}")
+    h
 }
 
-/// A finding's identity across runs for SARIF and GitLab: rule, file and the text under the
-/// span (whitespace-normalised), never line numbers, so an edit above a finding does not make
-/// it look new. `seen` numbers repeats of the same text in a file in order.
+/// A finding's identity across runs for SARIF, GitLab and baselines: rule, file and the text
+/// under the span (its [`crate::diag::text_hash`]), never line numbers, so an edit above a
+/// finding does not make it look new. `seen` numbers repeats of the same key in a file, in order.
 pub(crate) fn fingerprint(
     d: &Diagnostic,
-    source: Option<&str>,
-    seen: &mut std::collections::HashMap<String, usize>,
+    seen: &mut std::collections::HashMap<u64, usize>,
 ) -> String {
-    let text = match (&d.primary, source) {
-        (Some(l), Some(src)) => src
-            .get(l.span.range())
-            .unwrap_or_default()
-            .split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" "),
-        _ => d.message.clone(),
+    let what = match &d.primary {
+        Some(l) => format!("{:016x}", l.text_hash),
+        None => d.message.clone(),
     };
-    let key = format!("{}\u{0}{}\u{0}{}", d.rule, d.path, text);
-    let n = seen.entry(key.clone()).or_insert(0);
+    let key = fnv(&format!("{}\u{0}{}\u{0}{}", d.rule, d.path, what));
+    let n = seen.entry(key).or_insert(0);
     *n += 1;
-    format!("{}:{}", fnv(&key), n)
+    format!("{key:016x}:{n}")
+}
+
+/// A JSON array serialised item by item as the iterator yields them: big reports (SARIF,
+/// GitLab) are written without ever holding the whole document in memory.
+pub(crate) struct LazySeq<I>(std::cell::RefCell<Option<I>>);
+
+impl<I> LazySeq<I> {
+    pub(crate) fn new(items: I) -> Self {
+        LazySeq(std::cell::RefCell::new(Some(items)))
+    }
+}
+
+impl<I: Iterator<Item = serde_json::Value>> serde::Serialize for LazySeq<I> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let items = self.0.borrow_mut().take();
+        s.collect_seq(items.into_iter().flatten())
+    }
 }
 
 /// Escapes text for XML attribute values and content; characters XML 1.0 forbids are dropped.

@@ -92,7 +92,7 @@ pub fn render(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
             }));
         }
     }
-    let mut seen = HashMap::new();
+    let seen = std::cell::RefCell::new(HashMap::new());
     // suppressed findings are results too, marked as such, so code scanning shows them as
     // dismissed with the reason instead of losing track of them
     let all = report
@@ -100,9 +100,7 @@ pub fn render(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
         .iter()
         .map(|d| (d, None))
         .chain(report.suppressed.iter().map(|(d, r)| (d, Some(r))));
-    let results: Vec<Value> = all
-        .map(|(d, suppression)| {
-            let source = report.sources.get(&d.path).map(|s| &**s);
+    let results = all.map(|(d, suppression)| {
             let mut message = d.message.clone();
             if let Some(h) = &d.help {
                 message = format!("{message}\n\n{h}");
@@ -113,7 +111,7 @@ pub fn render(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
                 "level": level(d.severity),
                 "message": { "text": message },
                 "locations": [{ "physicalLocation": physical(&d.path, d.primary.as_ref()) }],
-                "partialFingerprints": { "hedgeFindingHash/v1": super::fingerprint(d, source, &mut seen) },
+                "partialFingerprints": { "hedgeFindingHash/v2": super::fingerprint(d, &mut seen.borrow_mut()) },
             });
             if let Some(reason) = suppression {
                 let mut sup = json!({ "kind": "inSource", "status": "accepted" });
@@ -138,23 +136,38 @@ pub fn render(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
                 );
             }
             r
-        })
-        .collect();
-    let doc = json!({
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        "runs": [{
-            "tool": { "driver": {
+        });
+    // fields in the order serde_json gives a `json!` object (sorted), as before streaming
+    #[derive(serde::Serialize)]
+    struct Doc<R: serde::Serialize> {
+        #[serde(rename = "$schema")]
+        schema: &'static str,
+        runs: [Run<R>; 1],
+        version: &'static str,
+    }
+    #[derive(serde::Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Run<R: serde::Serialize> {
+        column_kind: &'static str,
+        original_uri_base_ids: Value,
+        results: R,
+        tool: Value,
+    }
+    let doc = Doc {
+        schema: "https://json.schemastore.org/sarif-2.1.0.json",
+        runs: [Run {
+            column_kind: "unicodeCodePoints",
+            original_uri_base_ids: json!({ "%SRCROOT%": { "description": { "text": "The directory hedge ran in." } } }),
+            results: super::LazySeq::new(results),
+            tool: json!({ "driver": {
                 "name": "hedge",
                 "version": env!("CARGO_PKG_VERSION"),
                 "semanticVersion": env!("CARGO_PKG_VERSION"),
                 "rules": rules,
-            }},
-            "columnKind": "unicodeCodePoints",
-            "originalUriBaseIds": { "%SRCROOT%": { "description": { "text": "The directory hedge ran in." } } },
-            "results": results,
+            }}),
         }],
-    });
+        version: "2.1.0",
+    };
     serde_json::to_writer_pretty(&mut *out, &doc).map_err(io::Error::other)?;
     writeln!(out)
 }
