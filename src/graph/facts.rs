@@ -32,14 +32,14 @@ pub struct ObjectFact {
 #[derive(Debug, Clone, Default)]
 pub struct DeploymentFact {
     pub namespace: Option<String>,
-    pub provider: Option<Val>,
-    pub operator: Option<Val>,
-    pub model: Option<Val>,
-    pub base_model: Option<Val>,
-    pub endpoint: Option<Val>,
-    pub region: Option<Val>,
-    pub rpm: Option<Val>,
-    pub tpm: Option<Val>,
+    pub provider: Option<Box<Val>>,
+    pub operator: Option<Box<Val>>,
+    pub model: Option<Box<Val>>,
+    pub base_model: Option<Box<Val>>,
+    pub endpoint: Option<Box<Val>>,
+    pub region: Option<Box<Val>>,
+    pub rpm: Option<Box<Val>>,
+    pub tpm: Option<Box<Val>>,
     pub loc: Option<Location>,
 }
 
@@ -199,8 +199,13 @@ impl Cx<'_> {
         })
     }
 
-    fn opt(&self, field: &Option<Field>, focus: NodeId) -> Option<Val> {
-        field.as_ref().and_then(|f| self.field(f, focus))
+    /// Boxed: a deployment has eight optional fields and usually sets three, and a big tree
+    /// has hundreds of thousands of deployments.
+    fn opt(&self, field: &Option<Field>, focus: NodeId) -> Option<Box<Val>> {
+        field
+            .as_ref()
+            .and_then(|f| self.field(f, focus))
+            .map(Box::new)
     }
 }
 

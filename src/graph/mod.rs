@@ -335,7 +335,7 @@ fn env_ref(text: &str) -> Option<&str> {
 
 /// A value with environment references resolved: `Ok(Some)` resolved or literal, `Ok(None)`
 /// absent, `Err(reason)` an indirection nothing in the project sets (or sets inconsistently).
-fn resolved(lk: &Lookups<'_>, v: &Option<Val>) -> Result<Option<String>, String> {
+fn resolved(lk: &Lookups<'_>, v: &Option<Box<Val>>) -> Result<Option<String>, String> {
     let Some(v) = v else { return Ok(None) };
     let v = &lk.follow(v)?;
     let env = lk.env;
