@@ -37,9 +37,15 @@ impl fmt::Display for Severity {
 }
 
 /// A place in a file: byte span plus its resolved start and end positions.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Location {
-    /// The path as shown to the user, with `/` separators.
+    /// The path as shown to the user, with `/` separators. Serde (used only by the facts
+    /// cache) leaves it out: every location of a file's facts is in that file, and the cache
+    /// restores it from the entry (`cache::with_path`).
+    #[serde(
+        serialize_with = "crate::cache::skip_path",
+        deserialize_with = "crate::cache::entry_path"
+    )]
     pub path: Arc<str>,
     pub span: Span,
     pub start: LineCol,

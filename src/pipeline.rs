@@ -39,6 +39,8 @@ pub struct Settings {
     pub require_suppression_reason: bool,
     /// Content that replaces files' (canonical paths) content on disk: editor buffers.
     pub overlay: Option<Overlay>,
+    /// Facts of unchanged context files in a focus run (`--cache`).
+    pub cache: Option<Arc<crate::cache::FactsCache>>,
 }
 
 impl Default for Settings {
@@ -53,6 +55,7 @@ impl Default for Settings {
             keep_sources: true,
             require_suppression_reason: true,
             overlay: None,
+            cache: None,
         }
     }
 }
@@ -99,7 +102,13 @@ pub fn run(roots: &[PathBuf], settings: &Settings) -> Result<Outcome, UsageError
     let work = |files: &[Candidate]| -> Vec<FileReport> {
         files
             .par_iter()
-            .map(|c| check_file_guarded(c, settings))
+            .map(|c| match &settings.cache {
+                Some(cache) if cache.is_focus(&c.display) => {
+                    cache.focus_file(c, || check_file_guarded(c, settings))
+                }
+                Some(cache) => cache.context_file(c, || check_file_guarded(c, settings)),
+                None => check_file_guarded(c, settings),
+            })
             .collect()
     };
     let files = match rayon::ThreadPoolBuilder::new()
@@ -111,6 +120,9 @@ pub fn run(roots: &[PathBuf], settings: &Settings) -> Result<Outcome, UsageError
         Err(_) => work(&found.files),
     };
 
+    if let Some(cache) = &settings.cache {
+        cache.store(&files);
+    }
     Ok(finish(files, found.skipped, found.diagnostics, settings))
 }
 

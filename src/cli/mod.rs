@@ -274,6 +274,11 @@ pub struct CheckArgs {
     #[arg(long)]
     pub isolated: bool,
 
+    /// When checking named files inside a project (pre-commit), keep the other files' facts in
+    /// `<project>/.hedge-cache/` and re-read only files that changed since the last run
+    #[arg(long)]
+    pub cache: bool,
+
     /// Do not report findings recorded in this baseline file (see `hedge baseline`)
     #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,

@@ -122,6 +122,7 @@ impl ReportArgs {
             deny: self.deny.clone(),
             config: self.config.clone(),
             isolated: self.isolated,
+            cache: false,
             baseline: self.baseline.clone(),
             stdin: false,
             stdin_filename: None,

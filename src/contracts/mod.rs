@@ -30,14 +30,14 @@ fn validator() -> Result<&'static jsonschema::Validator, String> {
 }
 
 /// A value of a contract with where it is written.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct At<T> {
     pub value: T,
     pub loc: Location,
 }
 
 /// What hedge reads from one contract file.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Contract {
     pub vendor: At<String>,
     pub start: Option<At<Date>>,

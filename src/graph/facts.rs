@@ -11,7 +11,7 @@ use crate::model::{Doc, NodeId, Value};
 use crate::source::SourceFile;
 
 /// A value read from a document, with where it was written.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Val {
     pub text: String,
     /// An expression (HCL) whose value is unknown until run time.
@@ -22,14 +22,14 @@ pub struct Val {
 }
 
 /// A named object that fields refer to by name.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct ObjectFact {
     pub object_type: String,
     pub name: String,
     pub fields: Vec<(String, Val)>,
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct DeploymentFact {
     pub namespace: Option<String>,
     pub provider: Option<Box<Val>>,
@@ -43,7 +43,7 @@ pub struct DeploymentFact {
     pub loc: Option<Location>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct MemberFact {
     pub weight: Option<f64>,
     pub priority: Option<f64>,
@@ -51,7 +51,7 @@ pub struct MemberFact {
     pub deployments: Vec<DeploymentFact>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct RouteFact {
     /// The extractor that found it (routes of different extractors never merge).
     pub extractor: String,
@@ -64,7 +64,7 @@ pub struct RouteFact {
     pub members: Vec<MemberFact>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct FallbackFact {
     pub extractor: String,
     /// `None`: every route of the file.
@@ -73,7 +73,7 @@ pub struct FallbackFact {
     pub role: Role,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct EnvFact {
     pub name: String,
     pub value: String,
@@ -82,7 +82,7 @@ pub struct EnvFact {
 
 /// Something the infrastructure depends on: a resource type, a manifest key, an image, a CI
 /// step (named by the registry's mapping `classify`), or a region.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct InfraFact {
     pub classify: InfraAs,
     pub text: String,
@@ -90,7 +90,7 @@ pub struct InfraFact {
     pub loc: Location,
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct FileFacts {
     pub routes: Vec<RouteFact>,
     pub fallbacks: Vec<FallbackFact>,

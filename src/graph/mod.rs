@@ -106,6 +106,13 @@ pub struct Graph {
     pub infra: Vec<Infra>,
     #[serde(skip)]
     pub contracts: Vec<crate::contracts::Contract>,
+    /// Edge indexes by source and by target route (built by `build`): rules ask "what falls
+    /// back from / to this route" once per route, and scanning every edge for each made them
+    /// quadratic on big projects.
+    #[serde(skip)]
+    out_edges: Vec<Vec<usize>>,
+    #[serde(skip)]
+    in_edges: Vec<Vec<usize>>,
 }
 
 /// Environment variables set anywhere in the project: name → (value, where).
@@ -176,6 +183,8 @@ impl Graph {
             edges: Vec::new(),
             infra: Vec::new(),
             contracts: Vec::new(),
+            out_edges: Vec::new(),
+            in_edges: Vec::new(),
         };
         for mut f in files {
             g.contracts.append(&mut f.contracts);
@@ -284,17 +293,54 @@ impl Graph {
                 }
             }
         }
+        g.index_edges();
         g
+    }
+
+    fn index_edges(&mut self) {
+        self.out_edges = vec![Vec::new(); self.routes.len()];
+        self.in_edges = vec![Vec::new(); self.routes.len()];
+        for (i, e) in self.edges.iter().enumerate() {
+            if let Some(v) = self.out_edges.get_mut(e.from) {
+                v.push(i);
+            }
+            if let Some(v) = e.to.and_then(|t| self.in_edges.get_mut(t)) {
+                v.push(i);
+            }
+        }
+    }
+
+    /// The edges whose source is `route`.
+    pub fn edges_from(&self, route: usize) -> impl Iterator<Item = &Edge> + '_ {
+        let indexed = self.out_edges.len() == self.routes.len();
+        let ids: Box<dyn Iterator<Item = usize>> = if indexed {
+            Box::new(self.out_edges[route].iter().copied())
+        } else {
+            Box::new((0..self.edges.len()).filter(move |&i| self.edges[i].from == route))
+        };
+        ids.map(|i| &self.edges[i])
+    }
+
+    /// The edges whose target is `route`.
+    pub fn edges_to(&self, route: usize) -> impl Iterator<Item = &Edge> + '_ {
+        let indexed = self.in_edges.len() == self.routes.len();
+        let ids: Box<dyn Iterator<Item = usize>> = if indexed {
+            Box::new(self.in_edges[route].iter().copied())
+        } else {
+            Box::new((0..self.edges.len()).filter(move |&i| self.edges[i].to == Some(route)))
+        };
+        ids.map(|i| &self.edges[i])
+    }
+
+    /// Whether another route falls back to this one (of any kind): a standby, not an entry point.
+    pub fn is_standby(&self, route: usize) -> bool {
+        self.edges_to(route).any(|e| e.from != route)
     }
 
     /// Whether the route can survive the loss of its primary operator: an outage fallback, or
     /// load-balanced peers on more than one known operator.
     pub fn has_outage_cover(&self, route: usize) -> bool {
-        if self
-            .edges
-            .iter()
-            .any(|e| e.from == route && e.role == Role::Outage)
-        {
+        if self.edges_from(route).any(|e| e.role == Role::Outage) {
             return true;
         }
         let r = &self.routes[route];

@@ -64,7 +64,7 @@ fn operators(g: &Graph, deps: &[usize]) -> String {
 fn without_fallback(g: &Graph, rule: &GraphRule, out: &mut Vec<Diagnostic>) {
     for r in &g.routes {
         // a route that is another route's fallback (of any kind) is a standby, not an entry point
-        let standby = g.edges.iter().any(|e| e.to == Some(r.id) && e.from != r.id);
+        let standby = g.is_standby(r.id);
         if standby || g.has_outage_cover(r.id) {
             continue;
         }
@@ -327,15 +327,11 @@ fn route_operators(g: &Graph, set: &RuleSet, rule: &GraphRule, out: &mut Vec<Dia
     }
     for r in &g.routes {
         // a standby is judged through the route it stands in for
-        if g.edges.iter().any(|e| e.to == Some(r.id) && e.from != r.id) {
+        if g.is_standby(r.id) {
             continue;
         }
         let mut deps = super::all(r);
-        for e in g
-            .edges
-            .iter()
-            .filter(|e| e.from == r.id && e.role == Role::Outage)
-        {
+        for e in g.edges_from(r.id).filter(|e| e.role == Role::Outage) {
             if let (Some(t), None) = (e.to, e.to_member) {
                 deps.extend(super::all(&g.routes[t]));
             }

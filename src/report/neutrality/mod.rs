@@ -383,9 +383,7 @@ fn named(ids: BTreeSet<String>, name: impl Fn(&str) -> String) -> Vec<Named> {
 /// A route that another route falls back to (for any reason) is a standby, as
 /// `route-without-fallback` sees it.
 fn is_standby(g: &Graph, route: usize) -> bool {
-    g.edges
-        .iter()
-        .any(|e| e.to == Some(route) && e.from != route)
+    g.is_standby(route)
 }
 
 fn cover(g: &Graph, r: &Route) -> Cover {
@@ -396,9 +394,8 @@ fn cover(g: &Graph, r: &Route) -> Cover {
         return Cover::None;
     }
     let by_edge = g
-        .edges
-        .iter()
-        .filter(|e| e.from == r.id && e.role == Role::Outage)
+        .edges_from(r.id)
+        .filter(|e| e.role == Role::Outage)
         .map(|e| e.grade)
         .max();
     // load-balanced peers on several operators: when one operator is down the others carry the

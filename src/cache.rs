@@ -1,0 +1,281 @@
+//! The facts cache of focus runs (`hedge check --cache FILE...`, as the pre-commit hook runs it).
+//!
+//! A focus run reports on the named files but needs the facts (routes, deployments, env,
+//! infrastructure, contracts) of every file in the project for the graph and contract rules.
+//! Parsing the whole project for that is what made a ten-file pre-commit run cost as much as a
+//! full check. The cache keeps each file's facts with the size and modification time it had;
+//! a later focus run re-reads only the files whose stamp changed, and checks the named files in
+//! full as always.
+//!
+//! Trust is narrow on purpose. The cache lives in `<project>/.hedge-cache/` (a `.gitignore`
+//! inside keeps it out of git; deleting it is always safe), its file is keyed on hedge's version
+//! and a hash of every loaded rule pack (facts come from the packs' extractors), and anything
+//! unexpected (another version, another key, a truncated or corrupt file) means an empty cache,
+//! never an error. It is written whole, through a temporary file and a rename, and only when a
+//! file's facts had to be computed afresh.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+use serde::{Deserialize, Serialize};
+
+use crate::discover::Candidate;
+use crate::graph::facts::FileFacts;
+use crate::parse::Format;
+use crate::pipeline::{FileReport, Settings};
+
+/// The directory, under the project root.
+pub const DIR: &str = ".hedge-cache";
+/// A cache bigger than this is not read (and then rewritten): a bound on what a corrupt or
+/// hostile file in the project can cost.
+const MAX_BYTES: u64 = 1 << 30;
+
+/// What identifies a file's content without reading it: size and modification time (ns).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+struct Stamp {
+    len: u64,
+    secs: i64,
+    nanos: u32,
+}
+
+fn stamp(path: &Path) -> Option<Stamp> {
+    let m = std::fs::metadata(path).ok()?;
+    let t = m.modified().ok()?;
+    let d = t.duration_since(std::time::UNIX_EPOCH).ok()?;
+    Some(Stamp {
+        len: m.len(),
+        secs: i64::try_from(d.as_secs()).ok()?,
+        nanos: d.subsec_nanos(),
+    })
+}
+
+/// One file's cached facts, encoded on its own so that a run decodes only the entries it uses,
+/// in the worker that needs them.
+#[derive(Deserialize)]
+struct Body {
+    format: String,
+    documents: usize,
+    facts: FileFacts,
+}
+
+#[derive(Serialize)]
+struct BodyRef<'a> {
+    format: &'a str,
+    documents: usize,
+    facts: &'a FileFacts,
+}
+
+#[derive(Deserialize)]
+struct CacheFile<'a> {
+    version: &'a str,
+    key: u64,
+    #[serde(borrow)]
+    entries: Vec<(&'a str, Stamp, &'a [u8])>,
+}
+
+#[derive(Serialize)]
+struct CacheFileRef<'a> {
+    version: &'a str,
+    key: u64,
+    entries: Vec<(&'a str, Stamp, Vec<u8>)>,
+}
+
+thread_local! {
+    /// The path of the entry being decoded, for its locations (see `diag::Location::path`).
+    static ENTRY_PATH: std::cell::RefCell<Arc<str>> = std::cell::RefCell::new(Arc::from(""));
+}
+
+pub(crate) fn skip_path<S: serde::Serializer>(_: &Arc<str>, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_unit()
+}
+
+pub(crate) fn entry_path<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Arc<str>, D::Error> {
+    <()>::deserialize(d)?;
+    Ok(ENTRY_PATH.with(|p| p.borrow().clone()))
+}
+
+/// The cache of one run: what the last run left, and the stamps this run saw.
+#[derive(Debug)]
+pub struct FactsCache {
+    file: PathBuf,
+    key: u64,
+    /// The cache file as read, and each entry's stamp and byte range in it.
+    bytes: Vec<u8>,
+    old: Mutex<HashMap<String, (Stamp, std::ops::Range<usize>)>>,
+    stamps: Mutex<HashMap<Arc<str>, Stamp>>,
+    focus: HashSet<Arc<str>>,
+    dirty: AtomicBool,
+}
+
+/// The key of a rule set's facts: hedge's version and every pack's name and text.
+pub fn key(settings: &Settings) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut eat = |bytes: &[u8]| {
+        for &b in bytes.iter().chain(&[0u8]) {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+    };
+    eat(env!("CARGO_PKG_VERSION").as_bytes());
+    for (name, text) in &settings.rules.sources {
+        eat(name.as_bytes());
+        eat(text.as_bytes());
+    }
+    h
+}
+
+impl FactsCache {
+    /// Opens the cache of the project at `root`; `focus` are the display paths of the files
+    /// checked in full.
+    pub fn open(root: &Path, key: u64, focus: HashSet<Arc<str>>) -> FactsCache {
+        let file = root
+            .join(DIR)
+            .join(format!("facts-{}.bin", env!("CARGO_PKG_VERSION")));
+        let (bytes, old) = read(&file, key).unwrap_or_default();
+        FactsCache {
+            file,
+            key,
+            bytes,
+            old: Mutex::new(old),
+            stamps: Mutex::new(HashMap::new()),
+            focus,
+            dirty: AtomicBool::new(false),
+        }
+    }
+
+    pub fn is_focus(&self, display: &str) -> bool {
+        self.focus.contains(display)
+    }
+
+    /// The report of a context file: its cached facts when its stamp has not changed, else
+    /// `check` (a full check) with its diagnostics dropped, since only facts are wanted.
+    pub fn context_file(&self, c: &Candidate, check: impl FnOnce() -> FileReport) -> FileReport {
+        let now = stamp(&c.path);
+        if let Some(now) = now {
+            let hit = self
+                .old
+                .lock()
+                .ok()
+                .and_then(|mut m| m.remove(&*c.display))
+                .filter(|e| e.0 == now)
+                .and_then(|(_, range)| self.decode(&c.display, range));
+            if let Some(e) = hit {
+                if let Ok(mut s) = self.stamps.lock() {
+                    s.insert(c.display.clone(), now);
+                }
+                return FileReport {
+                    display: c.display.clone(),
+                    format: Format::from_name(&e.format),
+                    documents: e.documents,
+                    kinds: Vec::new(),
+                    facts: e.facts,
+                    diagnostics: Vec::new(),
+                    source: None,
+                    suppressions: Vec::new(),
+                };
+            }
+        }
+        self.dirty.store(true, Ordering::Relaxed);
+        let mut report = check();
+        report.diagnostics.clear();
+        report.suppressions.clear();
+        report.source = None;
+        if let (Some(now), Ok(mut s)) = (now, self.stamps.lock()) {
+            s.insert(c.display.clone(), now);
+        }
+        report
+    }
+
+    fn decode(&self, display: &Arc<str>, range: std::ops::Range<usize>) -> Option<Body> {
+        let bytes = self.bytes.get(range)?;
+        ENTRY_PATH.with(|p| *p.borrow_mut() = display.clone());
+        postcard::from_bytes(bytes).ok()
+    }
+
+    /// A named file: always checked in full; its stamp is recorded so the next run, in which it
+    /// may be context, finds its facts.
+    pub fn focus_file(&self, c: &Candidate, check: impl FnOnce() -> FileReport) -> FileReport {
+        let now = stamp(&c.path);
+        let old = self.old.lock().ok().and_then(|mut m| m.remove(&*c.display));
+        if old.map(|e| e.0) != now {
+            self.dirty.store(true, Ordering::Relaxed);
+        }
+        if let (Some(now), Ok(mut s)) = (now, self.stamps.lock()) {
+            s.insert(c.display.clone(), now);
+        }
+        check()
+    }
+
+    /// Writes the facts of every file that was read (`files`, before the graph consumes their
+    /// facts) when something changed. Failures are ignored: the cache is an optimisation.
+    pub fn store(&self, files: &[FileReport]) {
+        let vanished = self.old.lock().map(|m| !m.is_empty()).unwrap_or(true);
+        if !self.dirty.load(Ordering::Relaxed) && !vanished {
+            return;
+        }
+        let Ok(stamps) = self.stamps.lock() else {
+            return;
+        };
+        use rayon::prelude::*;
+        let entries = files
+            .par_iter()
+            .filter_map(|f| {
+                let stamp = *stamps.get(&f.display)?;
+                let format = f.format?;
+                let body = BodyRef {
+                    format: format.name(),
+                    documents: f.documents,
+                    facts: &f.facts,
+                };
+                Some((&*f.display, stamp, postcard::to_stdvec(&body).ok()?))
+            })
+            .collect();
+        let doc = CacheFileRef {
+            version: env!("CARGO_PKG_VERSION"),
+            key: self.key,
+            entries,
+        };
+        let Ok(bytes) = postcard::to_stdvec(&doc) else {
+            return;
+        };
+        let Some(dir) = self.file.parent() else {
+            return;
+        };
+        if std::fs::create_dir_all(dir).is_err() {
+            return;
+        }
+        let ignore = dir.join(".gitignore");
+        if !ignore.exists() {
+            let _ = crate::report::write_atomic(
+                &ignore,
+                b"# written by hedge: its cache, safe to delete\n*\n",
+            );
+        }
+        let _ = crate::report::write_atomic(&self.file, &bytes);
+    }
+}
+
+type Index = HashMap<String, (Stamp, std::ops::Range<usize>)>;
+
+fn read(file: &Path, key: u64) -> Option<(Vec<u8>, Index)> {
+    if std::fs::metadata(file).ok()?.len() > MAX_BYTES {
+        return None;
+    }
+    let bytes = std::fs::read(file).ok()?;
+    let doc: CacheFile<'_> = postcard::from_bytes(&bytes).ok()?;
+    if doc.version != env!("CARGO_PKG_VERSION") || doc.key != key {
+        return None;
+    }
+    let base = bytes.as_ptr() as usize;
+    let index = doc
+        .entries
+        .iter()
+        .map(|(path, stamp, body)| {
+            let start = body.as_ptr() as usize - base;
+            (path.to_string(), (*stamp, start..start + body.len()))
+        })
+        .collect();
+    Some((bytes, index))
+}
