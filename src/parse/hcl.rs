@@ -362,11 +362,14 @@ pub fn scan_comments(text: &str) -> Vec<Comment> {
     out
 }
 
-fn eol(b: &[u8], mut i: usize) -> usize {
+/// The end of the line starting at `from`, before its `\n` or `\r\n`; never before `from` (an
+/// empty line whose `\n` follows a lone `\r` ended another line; found by the fuzzer).
+fn eol(b: &[u8], from: usize) -> usize {
+    let mut i = from;
     while i < b.len() && b[i] != b'\n' {
         i += 1;
     }
-    if i > 0 && b[i - 1] == b'\r' {
+    if i > from && b[i - 1] == b'\r' {
         i - 1
     } else {
         i
