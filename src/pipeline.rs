@@ -41,6 +41,9 @@ pub struct Settings {
     pub overlay: Option<Overlay>,
     /// Facts of unchanged context files in a focus run (`--cache`).
     pub cache: Option<Arc<crate::cache::FactsCache>>,
+    /// Whether to extract provider facts: only graph and contract rules read them, so a run
+    /// whose selection has none of those (`--select` of document rules) skips that work.
+    pub facts: bool,
 }
 
 impl Default for Settings {
@@ -56,6 +59,7 @@ impl Default for Settings {
             require_suppression_reason: true,
             overlay: None,
             cache: None,
+            facts: true,
         }
     }
 }
@@ -325,7 +329,7 @@ pub fn check_text(c: &Candidate, file: &SourceFile, settings: &Settings) -> File
             }
         }
     }
-    let mut facts = if parsed.errors.is_empty() || format == Format::Yaml {
+    let mut facts = if settings.facts && (parsed.errors.is_empty() || format == Format::Yaml) {
         facts::extract(&settings.rules, file, &c.display, &parsed.docs, &kinds)
     } else {
         FileFacts::default()

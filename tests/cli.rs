@@ -636,3 +636,44 @@ fn non_utf8_names_and_huge_sparse_files() {
         ]
     );
 }
+
+/// `--select` of document rules only skips the provider facts and graph (nothing reads them),
+/// and reports exactly what a full run reports for those rules.
+#[test]
+fn selecting_document_rules_only_gives_the_same_findings() {
+    let run = |select: Option<&str>| {
+        let mut c = hedge();
+        c.args([
+            "check",
+            "--format",
+            "short",
+            "--fail-on",
+            "never",
+            "--today",
+            "2026-11-25",
+        ]);
+        if let Some(s) = select {
+            c.args(["--select", s]);
+        }
+        let out = c.arg("fixtures/demo").output().unwrap();
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let full = run(None);
+    let rules = [
+        "k8s-single-replica",
+        "gha-cloud-action",
+        "tf-db-single-az",
+        "kong-ai-proxy-single-target",
+    ];
+    let expected: Vec<&str> = full
+        .lines()
+        .filter(|l| rules.iter().any(|r| l.contains(&format!("[{r}]"))))
+        .collect();
+    assert!(expected.len() >= 3, "{full}");
+    let only = run(Some(&rules.join(",")));
+    let got: Vec<&str> = only.lines().filter(|l| l.contains('[')).collect();
+    assert_eq!(got, expected);
+    // a graph rule in the selection brings the graph back
+    let graph = run(Some("route-without-fallback"));
+    assert!(graph.contains("[route-without-fallback]"), "{graph}");
+}

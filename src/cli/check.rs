@@ -97,6 +97,7 @@ pub fn evaluate(
     }
     let mut excludes = args.exclude.clone();
     excludes.extend(config.exclude.iter().cloned());
+    let wants_facts = rules.graph_rules.iter().any(|r| selection.enabled(&r.id));
     let mut settings = Settings {
         discover: discover::Options {
             no_ignore: args.no_ignore,
@@ -111,6 +112,7 @@ pub fn evaluate(
         require_suppression_reason: config.policy.suppression_requires_reason.unwrap_or(true),
         overlay,
         cache: None,
+        facts: wants_facts,
         // only the human format's snippets need the text of files with findings; fingerprints
         // are taken by the workers (`Location::text_hash`)
         keep_sources: keep_sources
@@ -149,7 +151,8 @@ pub fn evaluate(
         p.file_name()
             .is_some_and(|n| n == "hedge.toml" || n == ".hedge.toml")
     });
-    if let (true, false, Some((root, _))) = (args.cache, names_config, &focus) {
+    if let (true, false, true, Some((root, _))) = (args.cache, names_config, settings.facts, &focus)
+    {
         let named = walk_paths[1..]
             .iter()
             .map(|p| crate::discover::display_path(p))
