@@ -9,7 +9,8 @@
 # Needs cargo-fuzz (`cargo install cargo-fuzz`); on a stable toolchain RUSTC_BOOTSTRAP=1 lets it
 # use the instrumentation flags it needs. SANITIZER (default none) picks cargo fuzz's -s: hedge
 # and its parsers are safe Rust, so AddressSanitizer buys little and costs 2-3x executions;
-# SANITIZER=address for an occasional run. Runs at nice 19, so benchmarks beside it keep the CPU.
+# SANITIZER=address for an occasional run. Runs at nice 19 (and its autogroup too), so benchmarks
+# beside it keep the CPU.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 secs="${1:-60}"
@@ -20,6 +21,10 @@ if [ ${#targets[@]} -eq 0 ]; then
 fi
 cd "$here"
 [ -d corpus ] || python3 seed.py
+# With the kernel's autogroup scheduling (the default on desktop and many server kernels), nice
+# only ranks processes inside their session's group: the fuzzer still took a whole core from a
+# benchmark run in another session. Lowering the group itself makes it really yield.
+if [ -w /proc/self/autogroup ]; then echo 19 > /proc/self/autogroup 2>/dev/null || true; fi
 san="${SANITIZER:-none}"
 RUSTC_BOOTSTRAP=1 nice -n 19 cargo fuzz build -O -s "$san" >/dev/null
 bin="$here/target/x86_64-unknown-linux-gnu/release"
