@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every fuzz target (or those named) for SECONDS each, one after another, on the seed
 # corpora of fuzz/seed.py, and appends one line per target to fuzz/runs.tsv:
-#   date  target  seconds  executions  corpus-size  crashes  sanitizer
+#   date  target  seconds  executions  corpus-size  new-crash-files  sanitizer
 # Crash inputs land in fuzz/artifacts/<target>/; copy each into fuzz/regressions/<target>/ once
 # fixed (tests/fuzz_regressions.rs replays them).
 #
@@ -31,10 +31,12 @@ bin="$here/target/x86_64-unknown-linux-gnu/release"
 for t in "${targets[@]}"; do
     mkdir -p "corpus/$t" "artifacts/$t"
     log="$(mktemp)"
+    # Crash files from earlier runs stay until someone moves them; count only this run's.
+    before=$(find "artifacts/$t" -type f | wc -l)
     nice -n 19 "$bin/$t" "corpus/$t" -max_total_time="$secs" -print_final_stats=1 -rss_limit_mb=2048 \
         -timeout=10 -max_len="${MAX_LEN:-8192}" -artifact_prefix="artifacts/$t/" >"$log" 2>&1 || true
     execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
-    crashes=$(find "artifacts/$t" -type f | wc -l)
+    crashes=$(( $(find "artifacts/$t" -type f | wc -l) - before ))
     size=$(find "corpus/$t" -type f | wc -l)
     printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$(date -u +%F)" "$t" "$secs" "${execs:-0}" "$size" "$crashes" "$san" | tee -a runs.tsv
     grep -E "^==[0-9]+==ERROR|panicked at|SUMMARY" "$log" | head -5 || true
