@@ -12,6 +12,8 @@
 //! How each format maps onto the model is documented in the README ("The document model").
 
 use crate::source::Span;
+use std::borrow::Cow;
+use std::sync::OnceLock;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct NodeId(u32);
@@ -119,6 +121,10 @@ pub struct Doc {
     tags: Vec<(NodeId, Box<str>)>,
     /// YAML anchors: the anchored node and the span of `&name`.
     anchors: Vec<(NodeId, Span)>,
+    /// [`Doc::walk`] from the root, made on first use: a rule pack asks for `$..` many times
+    /// per document (five times per Kubernetes manifest with the built-in rules), and each walk
+    /// visits every node. Every mutation clears it.
+    root_walk: OnceLock<Box<[NodeId]>>,
 }
 
 impl Doc {
@@ -127,6 +133,7 @@ impl Doc {
     }
 
     pub fn push(&mut self, span: Span, value: Value, style: Style) -> NodeId {
+        self.root_walk = OnceLock::new();
         let id = NodeId(self.nodes.len() as u32);
         self.nodes.push(Node {
             span,
@@ -139,10 +146,12 @@ impl Doc {
 
     /// Record `child` as belonging to `parent`; builders call this when they attach a node.
     pub fn set_parent(&mut self, child: NodeId, parent: NodeId) {
+        self.root_walk = OnceLock::new();
         self.nodes[child.index()].parent = parent.0;
     }
 
     pub fn set_root(&mut self, root: NodeId) {
+        self.root_walk = OnceLock::new();
         self.root = Some(root);
     }
 
@@ -155,6 +164,7 @@ impl Doc {
     }
 
     pub fn node_mut(&mut self, id: NodeId) -> &mut Node {
+        self.root_walk = OnceLock::new();
         &mut self.nodes[id.index()]
     }
 
@@ -218,8 +228,7 @@ impl Doc {
     }
 
     /// The text a key or scalar stands for, as a string: `replicas`, `80`, `true`.
-    pub fn scalar_text(&self, id: NodeId) -> Option<std::borrow::Cow<'_, str>> {
-        use std::borrow::Cow;
+    pub fn scalar_text(&self, id: NodeId) -> Option<Cow<'_, str>> {
         match &self.nodes[self.resolve(id).index()].value {
             Value::Str(s) => Some(Cow::Borrowed(s)),
             Value::Int(i) => Some(Cow::Owned(i.to_string())),
@@ -235,20 +244,21 @@ impl Doc {
     /// (explicit keys win; among merge sources the earlier wins). Aliases are followed, never
     /// copied. Work is bounded by [`MERGE_BUDGET`] and cycles are cut, so hostile merge chains
     /// cost little. Returns an empty list for non-mappings.
-    pub fn entries(&self, map: NodeId) -> Vec<(NodeId, NodeId)> {
+    pub fn entries(&self, map: NodeId) -> Cow<'_, [(NodeId, NodeId)]> {
         let map = self.resolve(map);
         let Value::Map(own) = &self.nodes[map.index()].value else {
-            return Vec::new();
+            return Cow::Borrowed(&[]);
         };
+        // the common case borrows: selectors call this for every mapping they pass through
         if !own.iter().any(|&(k, _)| self.is_merge_key(k)) {
-            return own.clone();
+            return Cow::Borrowed(own);
         }
         let mut out: Vec<(NodeId, NodeId)> = Vec::new();
         let mut seen_keys: Vec<String> = Vec::new();
         let mut visited = vec![map];
         let mut budget = MERGE_BUDGET;
         self.collect_merged(map, &mut out, &mut seen_keys, &mut visited, &mut budget);
-        out
+        Cow::Owned(out)
     }
 
     fn is_merge_key(&self, key: NodeId) -> bool {
@@ -307,9 +317,66 @@ impl Doc {
     /// The value under `key` in a mapping (merge keys applied; first match wins).
     pub fn get(&self, map: NodeId, key: &str) -> Option<NodeId> {
         self.entries(map)
-            .into_iter()
+            .iter()
+            .copied()
             .find(|&(k, _)| self.scalar_text(k).is_some_and(|t| t == key))
             .map(|(_, v)| self.resolve(v))
+    }
+
+    /// The nodes of `input` and everything below them, each once, in depth-first order
+    /// (children pushed in document order, popped last first), at most `budget` of them.
+    /// Aliases are followed, but a node already seen is not entered again, so an alias to an
+    /// ancestor ends the walk there.
+    pub fn walk(&self, input: &[NodeId], budget: usize) -> Vec<NodeId> {
+        if budget == 0 {
+            return Vec::new();
+        }
+        if let (&[only], Some(root)) = (input, self.root) {
+            if self.resolve(only) == self.resolve(root) {
+                let all = self
+                    .root_walk
+                    .get_or_init(|| self.walk_uncached(&[root], usize::MAX).into());
+                return all[..all.len().min(budget)].to_vec();
+            }
+        }
+        self.walk_uncached(input, budget)
+    }
+
+    fn walk_uncached(&self, input: &[NodeId], budget: usize) -> Vec<NodeId> {
+        // a bitmap over the arena: hashing every node id cost more than the walk itself
+        let mut seen = vec![0u64; self.nodes.len().div_ceil(64)];
+        let mut first_visit = |n: NodeId| {
+            let (word, bit) = (n.index() / 64, 1u64 << (n.index() % 64));
+            let fresh = seen[word] & bit == 0;
+            seen[word] |= bit;
+            fresh
+        };
+        let mut stack: Vec<NodeId> = Vec::new();
+        for &node in input {
+            let node = self.resolve(node);
+            if first_visit(node) {
+                stack.push(node);
+            }
+        }
+        let mut out = Vec::new();
+        while let Some(node) = stack.pop() {
+            if out.len() == budget {
+                break;
+            }
+            out.push(node);
+            let mut push = |child: NodeId| {
+                let child = self.resolve(child);
+                if first_visit(child) {
+                    stack.push(child);
+                }
+            };
+            match self.value(node) {
+                Value::Seq(items) => items.iter().copied().for_each(&mut push),
+                Value::Map(_) => self.entries(node).iter().for_each(|&(_, v)| push(v)),
+                _ => {}
+            }
+        }
+        out
     }
 
     /// Children of a node in document order (for a mapping: key, value, key, value...).
@@ -347,6 +414,7 @@ impl Doc {
     /// Terraform's JSON syntax writes expressions as strings: `"${var.x}"`. Turns every such
     /// string into the expression it is, so rules treat it as unknown, as they do in HCL.
     pub fn mark_templates(&mut self) {
+        self.root_walk = OnceLock::new();
         for n in &mut self.nodes {
             if matches!(&n.value, Value::Str(s) if s.contains("${")) {
                 n.value = Value::Expr(ExprKind::Template);

@@ -1250,7 +1250,7 @@ fn convert(
         ),
         Value::Map(_) => {
             let mut m = JsonMap::new();
-            for (k, v) in doc.entries(id) {
+            for &(k, v) in doc.entries(id).iter() {
                 let name = doc
                     .scalar_text(k)
                     .map(|c| c.into_owned())

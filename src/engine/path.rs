@@ -58,7 +58,6 @@
 
 use std::cell::Cell;
 use std::cmp::Ordering;
-use std::collections::HashSet;
 use std::fmt;
 
 use regex::{Regex, RegexBuilder};
@@ -793,36 +792,11 @@ impl<'d> Eval<'d> {
         out
     }
 
-    /// The nodes and all their descendants, each once. Aliases are followed, but a node already
-    /// seen is not entered again, so an alias to an ancestor ends the walk there.
+    /// The nodes and all their descendants, each once ([`Doc::walk`]); each node visited takes
+    /// a step of the budget.
     fn descend(&self, input: &[NodeId]) -> Vec<NodeId> {
-        let doc = self.doc;
-        let mut seen = HashSet::new();
-        let mut stack: Vec<NodeId> = Vec::new();
-        for &node in input {
-            let node = doc.resolve(node);
-            if seen.insert(node) {
-                stack.push(node);
-            }
-        }
-        let mut out = Vec::new();
-        while let Some(node) = stack.pop() {
-            if !self.spend() {
-                break;
-            }
-            out.push(node);
-            let mut push = |child: NodeId| {
-                let child = doc.resolve(child);
-                if seen.insert(child) {
-                    stack.push(child);
-                }
-            };
-            match doc.value(node) {
-                Value::Seq(items) => items.iter().copied().for_each(&mut push),
-                Value::Map(_) => doc.entries(node).into_iter().for_each(|(_, v)| push(v)),
-                _ => {}
-            }
-        }
+        let out = self.doc.walk(input, self.budget.get());
+        self.budget.set(self.budget.get() - out.len());
         out
     }
 
@@ -863,7 +837,7 @@ impl<'d> Eval<'d> {
                 }
             }
             (Selector::Wildcard, Value::Map(_)) => {
-                out.extend(doc.entries(target).into_iter().map(pick));
+                out.extend(doc.entries(target).iter().copied().map(pick));
             }
             // Sequence items have no key nodes to give.
             (Selector::Wildcard, Value::Seq(items)) if !segment.keys => {
