@@ -12,6 +12,7 @@ pub mod rules;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::diag::Location;
@@ -186,19 +187,46 @@ impl Graph {
             out_edges: Vec::new(),
             in_edges: Vec::new(),
         };
-        for mut f in files {
+        // Resolving a deployment and classifying an infrastructure reference read only the
+        // registry and the project-wide lookups, and are most of this stage's work (registry
+        // regexes over every model and endpoint), so every core does them, file by file; ids
+        // are given out after, in path order, as before.
+        type Resolved = (Vec<Vec<Vec<Deployment>>>, Vec<Infra>);
+        let resolved: Vec<Resolved> = files
+            .par_iter()
+            .map(|f| {
+                let deployments = f
+                    .routes
+                    .iter()
+                    .map(|r| {
+                        r.members
+                            .iter()
+                            .enumerate()
+                            .map(|(mi, m)| {
+                                m.deployments
+                                    .iter()
+                                    .map(|d| resolve(reg, &lookups, d, 0, mi, 0))
+                                    .collect()
+                            })
+                            .collect()
+                    })
+                    .collect();
+                let infra = f.infra.iter().map(|i| classify_infra(reg, i)).collect();
+                (deployments, infra)
+            })
+            .collect();
+        for (mut f, (deployments, infra)) in files.into_iter().zip(resolved) {
             g.contracts.append(&mut f.contracts);
-            for i in &f.infra {
-                g.infra.push(classify_infra(reg, i));
-            }
+            g.infra.extend(infra);
             let first = g.routes.len();
-            for r in &f.routes {
+            for (r, route_deployments) in f.routes.iter().zip(deployments) {
                 let id = g.routes.len();
                 let mut members = Vec::new();
-                for (mi, m) in r.members.iter().enumerate() {
+                for member_deployments in route_deployments {
                     let mut ids = Vec::new();
-                    for d in &m.deployments {
-                        let dep = resolve(reg, &lookups, d, id, mi, g.deployments.len());
+                    for mut dep in member_deployments {
+                        dep.id = g.deployments.len();
+                        dep.route = id;
                         ids.push(dep.id);
                         g.deployments.push(dep);
                     }
