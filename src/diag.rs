@@ -109,7 +109,7 @@ pub struct Diagnostic {
     /// (unreadable, not a regular file).
     pub primary: Option<Location>,
     pub labels: Vec<Label>,
-    pub help: Option<String>,
+    pub help: Option<Arc<str>>,
 }
 
 impl Diagnostic {
@@ -160,7 +160,7 @@ impl Diagnostic {
         self
     }
 
-    pub fn with_help(mut self, help: impl Into<String>) -> Diagnostic {
+    pub fn with_help(mut self, help: impl Into<Arc<str>>) -> Diagnostic {
         self.help = Some(help.into());
         self
     }

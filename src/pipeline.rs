@@ -78,6 +78,7 @@ pub struct FileReport {
     pub kinds: Vec<Vec<String>>,
     /// What the file says about routes, deployments, fallbacks and environment variables.
     pub facts: FileFacts,
+    /// The file's findings; [`finish`] moves them into [`Outcome::diagnostics`].
     pub diagnostics: Vec<Diagnostic>,
     /// The text, kept only when a diagnostic needs it for a snippet.
     pub source: Option<Arc<str>>,
@@ -166,8 +167,9 @@ pub fn finish(
         &settings.rules,
         &settings.selection,
     ));
-    for f in &files {
-        outcome.diagnostics.extend(f.diagnostics.iter().cloned());
+    for f in &mut files {
+        // moved, not cloned: nothing reads a file's findings after this
+        outcome.diagnostics.append(&mut f.diagnostics);
         if let Some(src) = &f.source {
             outcome.sources.insert(f.display.clone(), src.clone());
         }

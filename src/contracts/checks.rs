@@ -11,10 +11,7 @@ use crate::graph::{Deployment, Graph};
 fn finding(rule: &GraphRule, at: &Location, message: String) -> Diagnostic {
     let mut d = Diagnostic::new(&rule.id, rule.severity, &at.path, message);
     d.primary = Some(at.clone());
-    if !rule.docs.fix.is_empty() {
-        let first = rule.docs.fix.split("\n\n").next().unwrap_or_default();
-        d.help = Some(first.split_whitespace().collect::<Vec<_>>().join(" "));
-    }
+    d.help = rule.docs.help.clone();
     d
 }
 

@@ -111,10 +111,7 @@ fn run_rule(
                     }
                 }
             }
-            if !rule.docs.fix.is_empty() {
-                let first = rule.docs.fix.split("\n\n").next().unwrap_or_default();
-                d = d.with_help(first.split_whitespace().collect::<Vec<_>>().join(" "));
-            }
+            d.help = rule.docs.help.clone();
             out.push(d);
         }
     }

@@ -698,6 +698,7 @@ impl Loader {
                 .to_string()
         };
         let docs = Docs {
+            help: help_line(&ds("fix")),
             what: ds("what"),
             why: ds("why"),
             fix: ds("fix"),
@@ -991,6 +992,7 @@ fn graph_rule(pack: &Pack, g: &Json) -> Option<GraphRule> {
         threshold: g.get("threshold").and_then(Json::as_f64).unwrap_or(1.0),
         min_routes: g.get("min_routes").and_then(Json::as_u64).unwrap_or(2) as usize,
         docs: Docs {
+            help: help_line(&ds("fix")),
             what: ds("what"),
             why: ds("why"),
             fix: ds("fix"),
@@ -1268,4 +1270,11 @@ fn convert(
 fn assert_send_sync() {
     fn check<T: Send + Sync>() {}
     check::<RuleSet>();
+}
+
+/// The help line of a rule's findings: the first paragraph of its `fix`, whitespace collapsed.
+fn help_line(fix: &str) -> Option<Arc<str>> {
+    let first = fix.split("\n\n").next().unwrap_or_default();
+    let line = first.split_whitespace().collect::<Vec<_>>().join(" ");
+    (!line.is_empty()).then(|| Arc::from(line))
 }

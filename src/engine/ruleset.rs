@@ -26,6 +26,9 @@ pub struct Kind {
 
 #[derive(Debug, Clone, Default)]
 pub struct Docs {
+    /// The first paragraph of `fix` on one line, shared by every finding of the rule (a big
+    /// project has tens of thousands; a copy each cost more memory than their messages).
+    pub help: Option<Arc<str>>,
     pub what: String,
     pub why: String,
     pub fix: String,

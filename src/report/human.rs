@@ -101,7 +101,7 @@ fn to_miette(d: &Diagnostic, with_spans: bool) -> MietteDiagnostic {
         md = md.with_labels(labels);
     }
     if let Some(h) = &d.help {
-        md = md.with_help(h.clone());
+        md = md.with_help(h.to_string());
     }
     md
 }
