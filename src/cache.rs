@@ -109,7 +109,13 @@ pub struct FactsCache {
     dirty: AtomicBool,
 }
 
-/// The key of a rule set's facts: hedge's version and every pack's name and text.
+/// The shape of the cached facts. postcard is not self-describing, so an entry written with
+/// another shape could decode into wrong facts rather than fail; bump this with every change to
+/// the types under `FileFacts` (development builds keep the same package version).
+const LAYOUT: &str = "facts-2: EnvFact without location";
+
+/// The key of a rule set's facts: hedge's version, the cache layout, and every pack's name and
+/// text.
 pub fn key(settings: &Settings) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     let mut eat = |bytes: &[u8]| {
@@ -119,6 +125,7 @@ pub fn key(settings: &Settings) -> u64 {
         }
     };
     eat(env!("CARGO_PKG_VERSION").as_bytes());
+    eat(LAYOUT.as_bytes());
     for (name, text) in &settings.rules.sources {
         eat(name.as_bytes());
         eat(text.as_bytes());

@@ -117,7 +117,7 @@ pub struct Graph {
 }
 
 /// Environment variables set anywhere in the project: name → (value, where).
-type Env = BTreeMap<String, Vec<(String, Location)>>;
+type Env = BTreeMap<String, Vec<String>>;
 
 /// Named objects: (type, name) → fields.
 type Objects = BTreeMap<(String, String), Vec<(String, Val)>>;
@@ -161,7 +161,7 @@ impl Graph {
         let mut objects: Objects = BTreeMap::new();
         for f in &mut files {
             for e in std::mem::take(&mut f.env) {
-                env.entry(e.name).or_default().push((e.value, e.loc));
+                env.entry(e.name).or_default().push(e.value);
             }
             for o in std::mem::take(&mut f.objects) {
                 objects.entry((o.object_type, o.name)).or_insert(o.fields);
@@ -192,18 +192,20 @@ impl Graph {
         // regexes over every model and endpoint), so every core does them, file by file; ids
         // are given out after, in path order, as before.
         type Resolved = (Vec<Vec<Vec<Deployment>>>, Vec<Infra>);
-        let resolved: Vec<Resolved> = files
-            .par_iter()
-            .map_init(Memo::default, |memo, f| {
+        // The facts are consumed as they are resolved (deployment facts dropped, infra texts
+        // and locations moved), so a big project never holds its facts and its graph at once.
+        let resolved: Vec<(FileFacts, Resolved)> = files
+            .into_par_iter()
+            .map_init(Memo::default, |memo, mut f| {
                 let deployments = f
                     .routes
-                    .iter()
+                    .iter_mut()
                     .map(|r| {
                         r.members
-                            .iter()
+                            .iter_mut()
                             .enumerate()
                             .map(|(mi, m)| {
-                                m.deployments
+                                std::mem::take(&mut m.deployments)
                                     .iter()
                                     .map(|d| resolve(reg, &lookups, memo, d, 0, mi, 0))
                                     .collect()
@@ -211,11 +213,14 @@ impl Graph {
                             .collect()
                     })
                     .collect();
-                let infra = f.infra.iter().map(|i| classify_infra(reg, i)).collect();
-                (deployments, infra)
+                let infra = std::mem::take(&mut f.infra)
+                    .into_iter()
+                    .map(|i| classify_infra(reg, i))
+                    .collect();
+                (f, (deployments, infra))
             })
             .collect();
-        for (mut f, (deployments, infra)) in files.into_iter().zip(resolved) {
+        for (mut f, (deployments, infra)) in resolved {
             g.contracts.append(&mut f.contracts);
             g.infra.extend(infra);
             let first = g.routes.len();
@@ -422,7 +427,7 @@ fn resolved(lk: &Lookups<'_>, v: &Option<Box<Val>>) -> Result<Option<String>, St
     match env.get(name).map(|vals| {
         let mut distinct: Vec<&str> = vals
             .iter()
-            .map(|(s, _)| s.as_str())
+            .map(String::as_str)
             .filter(|s| !s.is_empty())
             .collect();
         distinct.dedup();
@@ -577,7 +582,7 @@ fn resolve<'r>(
     dep
 }
 
-fn classify_infra(reg: &Registry, i: &facts::InfraFact) -> Infra {
+fn classify_infra(reg: &Registry, i: facts::InfraFact) -> Infra {
     use crate::engine::ruleset::InfraAs;
     let t = i.text.as_str();
     let cloud = if i.unknown {
@@ -604,10 +609,10 @@ fn classify_infra(reg: &Registry, i: &facts::InfraFact) -> Infra {
     };
     let is_region = i.classify == InfraAs::Region;
     Infra {
-        text: i.text.clone(),
-        cloud,
         region: (is_region && !i.unknown).then(|| i.text.clone()),
+        text: i.text,
+        cloud,
         is_region,
-        loc: i.loc.clone(),
+        loc: i.loc,
     }
 }
