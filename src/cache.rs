@@ -112,7 +112,7 @@ pub struct FactsCache {
 /// The shape of the cached facts. postcard is not self-describing, so an entry written with
 /// another shape could decode into wrong facts rather than fail; bump this with every change to
 /// the types under `FileFacts` (development builds keep the same package version).
-const LAYOUT: &str = "facts-2: EnvFact without location";
+const LAYOUT: &str = "facts-3: Val::of";
 
 /// The key of a rule set's facts: hedge's version, the cache layout, and every pack's name and
 /// text.

@@ -162,3 +162,58 @@ fn kong_gemini_with_vertex_options_is_vertex_ai() {
         .collect();
     assert_eq!(ops, ["google-vertex", "google-gemini-api"]);
 }
+
+/// LiteLLM reads `model: os.environ/NAME` from the environment: the provider prefix is in the
+/// variable's value, not in the reference, so it is taken after the reference is resolved (it
+/// used to fall back to the `openai` default), and an unset variable leaves it unknown.
+#[test]
+fn litellm_model_from_the_environment_takes_its_provider_from_the_value() {
+    let d = tempfile::TempDir::new().unwrap();
+    std::fs::write(
+        d.path().join("litellm.yaml"),
+        "model_list:\n  - model_name: primary\n    litellm_params:\n      model: os.environ/PRIMARY_MODEL\n  - model_name: spare\n    litellm_params:\n      model: os.environ/SPARE_MODEL\n  - model_name: unset\n    litellm_params:\n      model: os.environ/NOT_SET_ANYWHERE\n  - model_name: plain\n    litellm_params:\n      model: gpt-4o\n",
+    )
+    .unwrap();
+    std::fs::write(
+        d.path().join(".env"),
+        "PRIMARY_MODEL=anthropic/claude-sonnet-4-5\nSPARE_MODEL=gpt-4.1-mini\n",
+    )
+    .unwrap();
+    let out = Command::cargo_bin("hedge")
+        .unwrap()
+        .current_dir(d.path())
+        .args(["graph", "."])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let g: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let routes = g["routes"].as_array().unwrap();
+    let by_route: Vec<(String, Value, Value)> = g["deployments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|dep| {
+            let r = dep["route"].as_u64().unwrap() as usize;
+            (
+                routes[r]["name"].as_str().unwrap().to_string(),
+                dep["operator"].clone(),
+                dep["model"].clone(),
+            )
+        })
+        .collect();
+    let want = |name: &str, op: Value, model: Value| (name.to_string(), op, model);
+    assert_eq!(
+        by_route,
+        [
+            want(
+                "primary",
+                "anthropic".into(),
+                "anthropic/claude-sonnet-4-5".into()
+            ),
+            // no prefix in the value: LiteLLM's default provider
+            want("spare", "openai".into(), "gpt-4.1-mini".into()),
+            want("unset", Value::Null, Value::Null),
+            want("plain", "openai".into(), "gpt-4o".into()),
+        ]
+    );
+}

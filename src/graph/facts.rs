@@ -19,6 +19,10 @@ pub struct Val {
     pub loc: Location,
     /// References still to follow: the text names an object of the type, whose field is next.
     pub via: Vec<(String, String)>,
+    /// A field's `of` pattern and `default`, kept to apply after resolution when the text is an
+    /// environment reference (LiteLLM's `model: os.environ/MODEL`): captured from the reference
+    /// itself it named no provider, and the default (`openai`) was a guess.
+    pub of: Option<Box<(String, Option<String>)>>,
 }
 
 /// A named object that fields refer to by name.
@@ -139,6 +143,7 @@ impl Cx<'_> {
             unknown,
             loc: self.loc(n),
             via: Vec::new(),
+            of: None,
         })
     }
 
@@ -161,6 +166,7 @@ impl Cx<'_> {
                 unknown: false,
                 loc: self.loc(n),
                 via: Vec::new(),
+                of: None,
             });
         }
         if let Some(v) = &field.value {
@@ -169,6 +175,7 @@ impl Cx<'_> {
                 unknown: false,
                 loc: self.loc(focus),
                 via: Vec::new(),
+                of: None,
             });
         }
         for p in &field.paths {
@@ -183,6 +190,10 @@ impl Cx<'_> {
                 };
                 let Some(mut v) = self.val(n) else { continue };
                 if let (Some(re), false) = (&field.of, v.unknown) {
+                    if super::env_ref(&v.text).is_some() {
+                        v.of = Some(Box::new((re.as_str().to_string(), field.default.clone())));
+                        return Some(v);
+                    }
                     match re
                         .captures(&v.text)
                         .and_then(|c| c.get(1).or_else(|| c.get(0)))
@@ -199,6 +210,7 @@ impl Cx<'_> {
             unknown: false,
             loc: self.loc(focus),
             via: Vec::new(),
+            of: None,
         })
     }
 

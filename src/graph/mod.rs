@@ -399,7 +399,7 @@ pub fn all(r: &Route) -> Vec<usize> {
 }
 
 /// `os.environ/NAME`, `${NAME}`, `${NAME:-default}`, `$NAME` → NAME.
-fn env_ref(text: &str) -> Option<&str> {
+pub(crate) fn env_ref(text: &str) -> Option<&str> {
     let t = text.trim();
     let name = if let Some(n) = t.strip_prefix("os.environ/") {
         n
@@ -416,6 +416,21 @@ fn env_ref(text: &str) -> Option<&str> {
 /// absent, `Err(reason)` an indirection nothing in the project sets (or sets inconsistently).
 fn resolved(lk: &Lookups<'_>, v: &Option<Box<Val>>) -> Result<Option<String>, String> {
     let Some(v) = v else { return Ok(None) };
+    let text = resolved_text(lk, v)?;
+    let Some(of) = &v.of else { return Ok(text) };
+    // the field's pattern, deferred until the reference was resolved (Val::of)
+    let (pattern, default) = &**of;
+    let captured = text.and_then(|t| {
+        let re = regex::Regex::new(pattern).ok()?;
+        let c = re.captures(&t)?;
+        c.get(1)
+            .or_else(|| c.get(0))
+            .map(|m| m.as_str().to_string())
+    });
+    Ok(captured.or_else(|| default.clone()))
+}
+
+fn resolved_text(lk: &Lookups<'_>, v: &Val) -> Result<Option<String>, String> {
     let v = &lk.follow(v)?;
     let env = lk.env;
     if v.unknown {
