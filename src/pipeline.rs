@@ -190,7 +190,8 @@ pub fn finish(
             settings.rules.contract_policy.today,
         );
     }
-    outcome.diagnostics.sort_by(|a, b| a.sort_key_cmp(b));
+    // stable, so equal keys keep their order whatever the thread count
+    outcome.diagnostics.par_sort_by(|a, b| a.sort_key_cmp(b));
     outcome.suppressed.sort_by(|a, b| a.0.sort_key_cmp(&b.0));
     outcome.files = files;
     outcome

@@ -4,29 +4,42 @@
 
 use std::collections::BTreeMap;
 
+use rayon::prelude::*;
+
 use super::{primary, Grade, Graph};
 use crate::diag::{Diagnostic, Label, Location};
 use crate::engine::ruleset::{GraphCheck, GraphRule, OwnerKind, Role, RuleSet, Selection};
 
 pub fn evaluate(g: &Graph, set: &RuleSet, selection: &Selection) -> Vec<Diagnostic> {
-    let mut out = Vec::new();
-    for rule in &set.graph_rules {
-        if !selection.enabled(&rule.id) {
-            continue;
-        }
+    // Each rule reads the graph only, so they run side by side; their findings are joined in
+    // rule order (and sorted with every other finding later), whatever the thread count.
+    let per_rule: Vec<Vec<Diagnostic>> = set
+        .graph_rules
+        .par_iter()
+        .filter(|rule| selection.enabled(&rule.id))
+        .map(|rule| {
+            let mut out = Vec::new();
+            evaluate_rule(g, set, rule, &mut out);
+            out
+        })
+        .collect();
+    per_rule.into_iter().flatten().collect()
+}
+
+fn evaluate_rule(g: &Graph, set: &RuleSet, rule: &GraphRule, out: &mut Vec<Diagnostic>) {
+    {
         match rule.check {
-            GraphCheck::RouteWithoutFallback => without_fallback(g, rule, &mut out),
-            GraphCheck::FallbackNotIndependent => not_independent(g, rule, &mut out),
-            GraphCheck::FallbackTargetMissing => target_missing(g, rule, &mut out),
-            GraphCheck::Concentration => concentration(g, rule, &mut out),
-            GraphCheck::InfraConcentration => infra_concentration(g, rule, &mut out),
-            GraphCheck::FallbackNeedsObject => needs_object(g, rule, &mut out),
-            GraphCheck::BannedVendor => banned(g, set, rule, &mut out),
-            GraphCheck::RouteOperators => route_operators(g, set, rule, &mut out),
-            _ => crate::contracts::checks::evaluate(g, set, rule, &mut out),
+            GraphCheck::RouteWithoutFallback => without_fallback(g, rule, out),
+            GraphCheck::FallbackNotIndependent => not_independent(g, rule, out),
+            GraphCheck::FallbackTargetMissing => target_missing(g, rule, out),
+            GraphCheck::Concentration => concentration(g, rule, out),
+            GraphCheck::InfraConcentration => infra_concentration(g, rule, out),
+            GraphCheck::FallbackNeedsObject => needs_object(g, rule, out),
+            GraphCheck::BannedVendor => banned(g, set, rule, out),
+            GraphCheck::RouteOperators => route_operators(g, set, rule, out),
+            _ => crate::contracts::checks::evaluate(g, set, rule, out),
         }
     }
-    out
 }
 
 fn finding(rule: &GraphRule, at: &Location, message: String) -> Diagnostic {
