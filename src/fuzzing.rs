@@ -258,6 +258,7 @@ pub fn end_to_end(data: &[u8]) {
         summary: Summary::default(),
         rules: &rules,
         suppressed: &outcome.suppressed,
+        threads: 1,
     };
     for format in [
         OutputFormat::Human,

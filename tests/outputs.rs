@@ -369,3 +369,42 @@ fn sarif_keeps_suppressed_findings_with_their_justification() {
     let json = run(d.path(), "json", &[]);
     assert!(!json.contains("route `chat`"), "{json}");
 }
+
+/// `--format json` renders the findings in parallel batches (`src/report/json.rs`, whose unit
+/// test compares the bytes with one serialisation of the whole document): across a batch
+/// boundary (4,096 findings a batch; this run has 4,500) the output is one valid document,
+/// the same for any thread count.
+#[test]
+fn json_report_is_one_pretty_document_whatever_the_batching() {
+    let d = TempDir::new().unwrap();
+    let mut yaml = String::new();
+    for i in 0..4_500 {
+        yaml.push_str(&format!(
+            "---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: \"svc-{i} \\\"q\\\" é\"\nspec:\n  replicas: 1\n"
+        ));
+    }
+    fs::write(d.path().join("many.yaml"), yaml).unwrap();
+    let run_with = |threads: &str| {
+        Command::cargo_bin("hedge")
+            .unwrap()
+            .current_dir(d.path())
+            .args([
+                "check",
+                "--isolated",
+                "--format",
+                "json",
+                "--threads",
+                threads,
+                ".",
+            ])
+            .output()
+            .unwrap()
+            .stdout
+    };
+    let one = run_with("1");
+    assert_eq!(one, run_with("4"));
+    let doc: Value = serde_json::from_slice(&one).unwrap();
+    let n = doc["diagnostics"].as_array().unwrap().len();
+    assert!(n >= 4_500, "{n} findings");
+    assert_eq!(doc["summary"]["warnings"].as_u64(), Some(n as u64));
+}

@@ -162,6 +162,7 @@ proptest! {
             summary: Summary::default(),
             rules: &[],
             suppressed: &[],
+            threads: 1,
         };
         for format in [
             OutputFormat::Human, OutputFormat::Short, OutputFormat::Json, OutputFormat::Sarif,

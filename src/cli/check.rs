@@ -420,6 +420,7 @@ pub fn run(args: &CheckArgs, mode: Mode<'_>) -> i32 {
         summary,
         rules: &metas,
         suppressed: &outcome.suppressed,
+        threads: args.threads,
     };
     let color = match args.color {
         ColorChoice::Always => true,

@@ -453,6 +453,7 @@ pub fn print_diagnostics(
         summary,
         rules: &[],
         suppressed: &[],
+        threads: 1,
     };
     let color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
         && std::io::stderr().is_terminal();

@@ -130,6 +130,8 @@ pub struct Report<'a> {
     /// Findings an inline suppression silenced, with its reason: SARIF records them as
     /// suppressed results; the other formats leave them out.
     pub suppressed: &'a [(Diagnostic, Option<String>)],
+    /// Threads a reporter may render with (`--threads`; 0 = one per core).
+    pub threads: usize,
 }
 
 pub fn render(
