@@ -162,11 +162,29 @@ pub fn discover(roots: &[PathBuf], opts: &Options) -> Result<Discovery, UsageErr
     out.files
         .sort_by(|a, b| a.display.cmp(&b.display).then(a.path.cmp(&b.path)));
     out.files.dedup_by(|a, b| a.display == b.display);
-    out.files.sort_by(|a, b| a.path.cmp(&b.path));
+    // Path order (component by component), with each path's components computed once:
+    // `Path::cmp` re-parses both paths on every comparison, 20 ms per 10,000 files of serial
+    // time before any parsing could start.
+    out.files.sort_by_cached_key(|c| path_key(&c.path));
     out.skipped += skipped.into_inner();
     out.diagnostics = into_inner(errors);
     out.diagnostics.sort_by(|a, b| a.sort_key_cmp(b));
     Ok(out)
+}
+
+/// A key that orders like `Path::cmp`: components in turn, compared as `Component`s are (by kind
+/// first: prefix, root, `.`, `..`, name; names by their bytes).
+fn path_key(path: &std::path::Path) -> Vec<(u8, std::ffi::OsString)> {
+    use std::path::Component;
+    path.components()
+        .map(|c| match c {
+            Component::Prefix(p) => (0, p.as_os_str().to_os_string()),
+            Component::RootDir => (1, std::ffi::OsString::new()),
+            Component::CurDir => (2, std::ffi::OsString::new()),
+            Component::ParentDir => (3, std::ffi::OsString::new()),
+            Component::Normal(n) => (4, n.to_os_string()),
+        })
+        .collect()
 }
 
 /// A poisoned lock only means another walker thread panicked; its data is still usable, and
@@ -196,5 +214,31 @@ fn strip_path(msg: &str) -> String {
     match msg.rsplit_once(": ") {
         Some((_, tail)) if !tail.is_empty() => tail.to_string(),
         _ => msg.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::path_key;
+    use std::path::Path;
+
+    /// The cached sort key orders exactly as `Path::cmp`, on the cases where component order
+    /// and byte order differ.
+    #[test]
+    fn path_key_orders_like_path_cmp() {
+        let names = [
+            "a/b", "a.b", "a-b", "a/b/c", "a/b.c", "ab", "a", "a/", "/abs/x", "/abs", "./x", "x",
+            "../up", "a//b", "a/./b", "é/z", "z/é", "A/b",
+        ];
+        for x in names {
+            for y in names {
+                let (px, py) = (Path::new(x), Path::new(y));
+                assert_eq!(
+                    path_key(px).cmp(&path_key(py)),
+                    px.cmp(py),
+                    "{x:?} vs {y:?}"
+                );
+            }
+        }
     }
 }
