@@ -16,6 +16,22 @@ fn graph(format: &str, threads: &str) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
+/// `hedge graph` of a temporary project holding `files` (name, text), as JSON.
+fn graph_of(files: &[(&str, &str)]) -> Value {
+    let d = tempfile::TempDir::new().unwrap();
+    for (name, text) in files {
+        std::fs::write(d.path().join(name), text).unwrap();
+    }
+    let out = Command::cargo_bin("hedge")
+        .unwrap()
+        .current_dir(d.path())
+        .args(["graph", "."])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
 #[test]
 fn demo_graph_grades_each_fallback() {
     let g: Value = serde_json::from_str(&graph("json", "2")).unwrap();
@@ -141,19 +157,10 @@ fn a_user_registry_overrides_an_entry_and_changes_the_grade() {
 
 #[test]
 fn kong_gemini_with_vertex_options_is_vertex_ai() {
-    let d = tempfile::TempDir::new().unwrap();
-    std::fs::write(
-        d.path().join("plugin.yaml"),
+    let g = graph_of(&[(
+        "plugin.yaml",
         "name: ai-proxy-advanced\nconfig:\n  targets:\n    - model:\n        provider: gemini\n        name: gemini-2.5-flash\n        options:\n          gemini:\n            api_endpoint: \"${vertex_api_endpoint}\"\n            project_id: \"${gcp_project_id}\"\n    - model:\n        provider: gemini\n        name: gemini-2.5-pro\n",
-    )
-    .unwrap();
-    let out = Command::cargo_bin("hedge")
-        .unwrap()
-        .current_dir(d.path())
-        .args(["graph", "plugin.yaml"])
-        .output()
-        .unwrap();
-    let g: Value = serde_json::from_slice(&out.stdout).unwrap();
+    )]);
     let ops: Vec<&str> = g["deployments"]
         .as_array()
         .unwrap()
@@ -168,25 +175,16 @@ fn kong_gemini_with_vertex_options_is_vertex_ai() {
 /// used to fall back to the `openai` default), and an unset variable leaves it unknown.
 #[test]
 fn litellm_model_from_the_environment_takes_its_provider_from_the_value() {
-    let d = tempfile::TempDir::new().unwrap();
-    std::fs::write(
-        d.path().join("litellm.yaml"),
-        "model_list:\n  - model_name: primary\n    litellm_params:\n      model: os.environ/PRIMARY_MODEL\n  - model_name: spare\n    litellm_params:\n      model: os.environ/SPARE_MODEL\n  - model_name: unset\n    litellm_params:\n      model: os.environ/NOT_SET_ANYWHERE\n  - model_name: plain\n    litellm_params:\n      model: gpt-4o\n",
-    )
-    .unwrap();
-    std::fs::write(
-        d.path().join(".env"),
-        "PRIMARY_MODEL=anthropic/claude-sonnet-4-5\nSPARE_MODEL=gpt-4.1-mini\n",
-    )
-    .unwrap();
-    let out = Command::cargo_bin("hedge")
-        .unwrap()
-        .current_dir(d.path())
-        .args(["graph", "."])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0));
-    let g: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let g = graph_of(&[
+        (
+            "litellm.yaml",
+            "model_list:\n  - model_name: primary\n    litellm_params:\n      model: os.environ/PRIMARY_MODEL\n  - model_name: spare\n    litellm_params:\n      model: os.environ/SPARE_MODEL\n  - model_name: unset\n    litellm_params:\n      model: os.environ/NOT_SET_ANYWHERE\n  - model_name: plain\n    litellm_params:\n      model: gpt-4o\n",
+        ),
+        (
+            ".env",
+            "PRIMARY_MODEL=anthropic/claude-sonnet-4-5\nSPARE_MODEL=gpt-4.1-mini\n",
+        ),
+    ]);
     let routes = g["routes"].as_array().unwrap();
     let by_route: Vec<(String, Value, Value)> = g["deployments"]
         .as_array()

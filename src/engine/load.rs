@@ -57,6 +57,12 @@ pub fn compile_regex(pattern: &str) -> Result<Regex, String> {
         .map_err(|e| e.to_string())
 }
 
+/// What an `of:` pattern names in `text`: its first group, else the whole match.
+pub fn capture<'t>(re: &Regex, text: &'t str) -> Option<&'t str> {
+    let c = re.captures(text)?;
+    c.get(1).or_else(|| c.get(0)).map(|m| m.as_str())
+}
+
 /// Loads the built-in packs, then every `.yaml`/`.yml`/`.json` file under each directory in
 /// `extra` (sorted by path). All problems are collected; the set is only usable without them.
 /// Why rule packs could not be loaded, with the packs' text for showing where.

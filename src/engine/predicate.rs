@@ -450,10 +450,7 @@ fn extract(
             let Some(t) = text(doc, source) else { continue };
             let name = match &ex.of {
                 None => Some(t),
-                Some(re) => re
-                    .captures(&t)
-                    .and_then(|c| c.get(1).or_else(|| c.get(0)))
-                    .map(|m| m.as_str().to_string()),
+                Some(re) => super::load::capture(re, &t).map(str::to_string),
             };
             if let Some(name) = name {
                 return Ok(Some((ex.value.clone().unwrap_or(name), at)));

@@ -194,11 +194,8 @@ impl Cx<'_> {
                         v.of = Some(Box::new((re.as_str().to_string(), field.default.clone())));
                         return Some(v);
                     }
-                    match re
-                        .captures(&v.text)
-                        .and_then(|c| c.get(1).or_else(|| c.get(0)))
-                    {
-                        Some(m) => v.text = m.as_str().to_string(),
+                    match crate::engine::load::capture(re, &v.text) {
+                        Some(m) => v.text = m.to_string(),
                         None => continue,
                     }
                 }

@@ -116,8 +116,7 @@ pub struct Graph {
     in_edges: Vec<Vec<usize>>,
 }
 
-/// Environment variables set anywhere in the project: name → (value, where).
-/// Environment variables by name, each with its values in path order. Looked up only, never
+/// Environment variables set anywhere in the project, by name, each with its values in path order. Looked up only, never
 /// walked in order, so a hash map: a big project sets over a million (perf: the BTreeMap's
 /// string comparisons were a quarter second of one core at 50,000 files).
 type Env = HashMap<String, Vec<String>>;
@@ -132,9 +131,8 @@ struct Lookups<'a> {
 }
 
 impl Lookups<'_> {
-    /// Follows a value's `via` references to the value they end at.
-    /// The value at the end of `v`'s references; `v` itself (borrowed: this runs for every
-    /// field of every deployment) when it has none.
+    /// The value at the end of `v`'s `via` references; `v` itself (borrowed: this runs for
+    /// every field of every deployment) when it has none.
     fn follow<'v>(&'v self, v: &'v Val) -> Result<std::borrow::Cow<'v, Val>, String> {
         if v.via.is_empty() {
             return Ok(std::borrow::Cow::Borrowed(v));
@@ -217,7 +215,7 @@ impl Graph {
                             .map(|(mi, m)| {
                                 std::mem::take(&mut m.deployments)
                                     .iter()
-                                    .map(|d| resolve(reg, &lookups, memo, d, 0, mi, 0))
+                                    .map(|d| resolve(reg, &lookups, memo, d, mi))
                                     .collect()
                             })
                             .collect()
@@ -424,19 +422,20 @@ pub(crate) fn env_ref(text: &str) -> Option<&str> {
 
 /// A value with environment references resolved: `Ok(Some)` resolved or literal, `Ok(None)`
 /// absent, `Err(reason)` an indirection nothing in the project sets (or sets inconsistently).
-fn resolved(lk: &Lookups<'_>, v: &Option<Box<Val>>) -> Result<Option<String>, String> {
+fn resolved(
+    lk: &Lookups<'_>,
+    memo: &mut Memo<'_>,
+    v: &Option<Box<Val>>,
+) -> Result<Option<String>, String> {
     let Some(v) = v else { return Ok(None) };
     let text = resolved_text(lk, v)?;
     let Some(of) = &v.of else { return Ok(text) };
     // the field's pattern, deferred until the reference was resolved (Val::of)
     let (pattern, default) = &**of;
-    let captured = text.and_then(|t| {
-        let re = regex::Regex::new(pattern).ok()?;
-        let c = re.captures(&t)?;
-        c.get(1)
-            .or_else(|| c.get(0))
-            .map(|m| m.as_str().to_string())
-    });
+    let captured = match (text, memo.pattern(pattern)) {
+        (Some(t), Some(re)) => crate::engine::load::capture(re, &t).map(str::to_string),
+        _ => None,
+    };
     Ok(captured.or_else(|| default.clone()))
 }
 
@@ -476,9 +475,18 @@ fn resolved_text(lk: &Lookups<'_>, v: &Val) -> Result<Option<String>, String> {
 struct Memo<'r> {
     labs: HashMap<String, Option<&'r registry::Lab>>,
     endpoints: HashMap<String, Option<(&'r registry::Operator, Option<String>)>>,
+    /// Deferred `of` patterns (Val::of), compiled once; they compiled when their pack loaded.
+    patterns: HashMap<String, Option<regex::Regex>>,
 }
 
 impl<'r> Memo<'r> {
+    fn pattern(&mut self, pattern: &str) -> Option<&regex::Regex> {
+        self.patterns
+            .entry(pattern.to_string())
+            .or_insert_with(|| crate::engine::load::compile_regex(pattern).ok())
+            .as_ref()
+    }
+
     fn lab_of_model(&mut self, reg: &'r Registry, model: &str) -> Option<&'r registry::Lab> {
         if let Some(&hit) = self.labs.get(model) {
             return hit;
@@ -507,13 +515,12 @@ fn resolve<'r>(
     env: &Lookups<'_>,
     memo: &mut Memo<'r>,
     d: &DeploymentFact,
-    route: usize,
     member: usize,
-    id: usize,
 ) -> Deployment {
+    // id and route are given out by the caller, in path order, once every file is resolved
     let mut dep = Deployment {
-        id,
-        route,
+        id: 0,
+        route: 0,
         member,
         operator: None,
         lab: None,
@@ -525,11 +532,11 @@ fn resolve<'r>(
         aggregator: false,
         self_hosted: false,
         jurisdiction: None,
-        rpm: resolved(env, &d.rpm)
+        rpm: resolved(env, memo, &d.rpm)
             .ok()
             .flatten()
             .and_then(|v| v.parse().ok()),
-        tpm: resolved(env, &d.tpm)
+        tpm: resolved(env, memo, &d.tpm)
             .ok()
             .flatten()
             .and_then(|v| v.parse().ok()),
@@ -543,7 +550,7 @@ fn resolve<'r>(
             .map(|v| v.loc.clone()),
     };
     // the provider may be a reference (Envoy: a backendRef names an AIServiceBackend)
-    let provider = resolved(env, &d.provider);
+    let provider = resolved(env, memo, &d.provider);
     let named = match &provider {
         Ok(Some(p)) => reg.operator_named(d.namespace.as_deref().unwrap_or(""), p),
         _ => None,
@@ -551,7 +558,7 @@ fn resolve<'r>(
     let direct = d.operator.as_ref().and_then(|o| reg.operator(&o.text));
     let mut op = direct.or(named);
     let mut region = None;
-    match resolved(env, &d.endpoint) {
+    match resolved(env, memo, &d.endpoint) {
         Ok(Some(url)) => {
             dep.endpoint = Some(url.clone());
             match memo.operator_for_endpoint(reg, &url) {
@@ -585,8 +592,8 @@ fn resolve<'r>(
             _ => "no provider is named".to_string(),
         });
     }
-    let model = resolved(env, &d.model).ok().flatten();
-    let base = resolved(env, &d.base_model).ok().flatten();
+    let model = resolved(env, memo, &d.model).ok().flatten();
+    let base = resolved(env, memo, &d.base_model).ok().flatten();
     dep.model = model.clone();
     if let Some(o) = op {
         dep.operator = Some(o.id.clone());
@@ -603,7 +610,7 @@ fn resolve<'r>(
             .or_else(|| (o.serves.len() == 1).then(|| o.serves[0].clone()));
         dep.lab = lab;
     }
-    dep.region = resolved(env, &d.region).ok().flatten().or(region);
+    dep.region = resolved(env, memo, &d.region).ok().flatten().or(region);
     dep
 }
 

@@ -27,18 +27,16 @@ pub fn evaluate(g: &Graph, set: &RuleSet, selection: &Selection) -> Vec<Diagnost
 }
 
 fn evaluate_rule(g: &Graph, set: &RuleSet, rule: &GraphRule, out: &mut Vec<Diagnostic>) {
-    {
-        match rule.check {
-            GraphCheck::RouteWithoutFallback => without_fallback(g, rule, out),
-            GraphCheck::FallbackNotIndependent => not_independent(g, rule, out),
-            GraphCheck::FallbackTargetMissing => target_missing(g, rule, out),
-            GraphCheck::Concentration => concentration(g, rule, out),
-            GraphCheck::InfraConcentration => infra_concentration(g, rule, out),
-            GraphCheck::FallbackNeedsObject => needs_object(g, rule, out),
-            GraphCheck::BannedVendor => banned(g, set, rule, out),
-            GraphCheck::RouteOperators => route_operators(g, set, rule, out),
-            _ => crate::contracts::checks::evaluate(g, set, rule, out),
-        }
+    match rule.check {
+        GraphCheck::RouteWithoutFallback => without_fallback(g, rule, out),
+        GraphCheck::FallbackNotIndependent => not_independent(g, rule, out),
+        GraphCheck::FallbackTargetMissing => target_missing(g, rule, out),
+        GraphCheck::Concentration => concentration(g, rule, out),
+        GraphCheck::InfraConcentration => infra_concentration(g, rule, out),
+        GraphCheck::FallbackNeedsObject => needs_object(g, rule, out),
+        GraphCheck::BannedVendor => banned(g, set, rule, out),
+        GraphCheck::RouteOperators => route_operators(g, set, rule, out),
+        _ => crate::contracts::checks::evaluate(g, set, rule, out),
     }
 }
 

@@ -106,9 +106,10 @@ fn diag(d: &Diagnostic) -> Diag<'_> {
     }
 }
 
-pub fn render(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
+/// The report's document with the given list of findings.
+fn document<'a>(report: &Report<'_>, diagnostics: Vec<Diag<'a>>) -> Doc<'a> {
     let s = report.summary;
-    let doc = Doc {
+    Doc {
         version: 1,
         tool: Tool {
             name: "hedge",
@@ -121,8 +122,12 @@ pub fn render(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
             warnings: s.warnings,
             infos: s.infos,
         },
-        diagnostics: Vec::new(),
-    };
+        diagnostics,
+    }
+}
+
+pub fn render(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
+    let doc = document(report, Vec::new());
     if report.diagnostics.is_empty() {
         serde_json::to_writer_pretty(&mut *out, &doc).map_err(io::Error::other)?;
         return writeln!(out);
@@ -229,21 +234,7 @@ mod tests {
             };
             let mut batched = Vec::new();
             render(&report, &mut batched).unwrap();
-            let whole = Doc {
-                version: 1,
-                tool: Tool {
-                    name: "hedge",
-                    version: env!("CARGO_PKG_VERSION"),
-                },
-                summary: Summary {
-                    files_checked: 0,
-                    files_skipped: 0,
-                    errors: 0,
-                    warnings: 0,
-                    infos: 0,
-                },
-                diagnostics: diags.iter().map(diag).collect(),
-            };
+            let whole = document(&report, diags.iter().map(diag).collect());
             let mut once = serde_json::to_vec_pretty(&whole).unwrap();
             once.push(b'\n');
             assert!(
