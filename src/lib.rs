@@ -28,3 +28,4 @@ pub mod pipeline;
 pub mod report;
 pub mod source;
 pub mod suppress;
+pub mod timings;

@@ -8,5 +8,6 @@
 static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() {
+    hedge::timings::mark("start");
     std::process::exit(hedge::cli::run());
 }

@@ -103,6 +103,7 @@ pub fn run(roots: &[PathBuf], settings: &Settings) -> Result<Outcome, UsageError
     let mut dopts = settings.discover.clone();
     dopts.threads = settings.threads;
     let found = discover::discover(roots, &dopts)?;
+    crate::timings::mark("discovery");
 
     let work = |files: &[Candidate]| -> Vec<FileReport> {
         files
@@ -124,8 +125,10 @@ pub fn run(roots: &[PathBuf], settings: &Settings) -> Result<Outcome, UsageError
     // the project-wide stage runs in the same pool, so `--threads` bounds it too
     let all = |found: discover::Discovery| {
         let files = work(&found.files);
+        crate::timings::mark("files");
         if let Some(cache) = &settings.cache {
             cache.store(&files);
+            crate::timings::mark("cache stored");
         }
         finish(files, found.skipped, found.diagnostics, settings)
     };
@@ -162,11 +165,13 @@ pub fn finish(
         .map(|f| std::mem::take(&mut f.facts))
         .collect();
     outcome.graph = Graph::build(facts, &settings.registry);
+    crate::timings::mark("graph");
     outcome.diagnostics.extend(provider_graph::rules::evaluate(
         &outcome.graph,
         &settings.rules,
         &settings.selection,
     ));
+    crate::timings::mark("graph rules");
     for f in &mut files {
         // moved, not cloned: nothing reads a file's findings after this
         outcome.diagnostics.append(&mut f.diagnostics);
@@ -194,6 +199,7 @@ pub fn finish(
     outcome.diagnostics.par_sort_by(|a, b| a.sort_key_cmp(b));
     outcome.suppressed.sort_by(|a, b| a.0.sort_key_cmp(&b.0));
     outcome.files = files;
+    crate::timings::mark("sorted");
     outcome
 }
 

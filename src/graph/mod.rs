@@ -173,6 +173,7 @@ impl Graph {
                 objects.entry((o.object_type, o.name)).or_insert(o.fields);
             }
         }
+        crate::timings::mark("graph: lookups merged");
         let lookups = Lookups {
             env: &env,
             objects: &objects,
@@ -228,6 +229,7 @@ impl Graph {
                 (f, (deployments, infra))
             })
             .collect();
+        crate::timings::mark("graph: resolved");
         for (mut f, (deployments, infra)) in resolved {
             g.contracts.append(&mut f.contracts);
             g.infra.extend(infra);
