@@ -9,17 +9,66 @@ pub mod output;
 pub mod registry;
 pub mod rules;
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use rayon::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::diag::Location;
 use crate::engine::ruleset::Role;
 use facts::{DeploymentFact, FileFacts, Val};
 pub use grade::Grade;
 use registry::{host_of, Registry};
+
+/// A deployment placed in its failure domains but not yet numbered: what resolving one file
+/// gives, and what the graph cache keeps per file (with the locations that the JSON graph
+/// leaves out of [`Deployment`]).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Placed {
+    pub member: usize,
+    pub operator: Option<String>,
+    pub lab: Option<String>,
+    pub cloud: Option<String>,
+    pub parent: Option<String>,
+    pub region: Option<String>,
+    pub model: Option<String>,
+    pub endpoint: Option<String>,
+    pub aggregator: bool,
+    pub self_hosted: bool,
+    pub rpm: Option<u64>,
+    pub tpm: Option<u64>,
+    pub jurisdiction: Option<String>,
+    pub unknown: Option<String>,
+    pub loc: Option<Location>,
+    pub vendor_loc: Option<Location>,
+}
+
+impl Placed {
+    fn number(self, id: usize, route: usize) -> Deployment {
+        Deployment {
+            id,
+            route,
+            member: self.member,
+            operator: self.operator,
+            lab: self.lab,
+            cloud: self.cloud,
+            parent: self.parent,
+            region: self.region,
+            model: self.model,
+            endpoint: self.endpoint,
+            aggregator: self.aggregator,
+            self_hosted: self.self_hosted,
+            rpm: self.rpm,
+            tpm: self.tpm,
+            jurisdiction: self.jurisdiction,
+            unknown: self.unknown,
+            loc: self.loc,
+            vendor_loc: self.vendor_loc,
+        }
+    }
+}
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Deployment {
@@ -87,7 +136,7 @@ pub struct Edge {
 }
 
 /// One thing the infrastructure depends on, placed in a cloud (or a region) by the registry.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Infra {
     pub text: String,
     /// `None`: the registry names no cloud for it (portable, or unknown).
@@ -95,24 +144,20 @@ pub struct Infra {
     /// Set for region facts (provider blocks, `location`); `None` when it is an expression.
     pub region: Option<String>,
     pub is_region: bool,
-    #[serde(skip)]
     pub loc: Location,
 }
 
-#[derive(Debug, Default, Serialize)]
+#[derive(Debug, Default)]
 pub struct Graph {
     pub routes: Vec<Route>,
     pub deployments: Vec<Deployment>,
     pub edges: Vec<Edge>,
     pub infra: Vec<Infra>,
-    #[serde(skip)]
     pub contracts: Vec<crate::contracts::Contract>,
     /// Edge indexes by source and by target route (built by `build`): rules ask "what falls
     /// back from / to this route" once per route, and scanning every edge for each made them
     /// quadratic on big projects.
-    #[serde(skip)]
     out_edges: Vec<Vec<usize>>,
-    #[serde(skip)]
     in_edges: Vec<Vec<usize>>,
 }
 
@@ -124,143 +169,236 @@ type Env = HashMap<String, Vec<String>>;
 /// Named objects: (type, name) → fields.
 type Objects = BTreeMap<(String, String), Vec<(String, Val)>>;
 
-/// What values may refer to, project-wide.
-struct Lookups<'a> {
-    env: &'a Env,
-    objects: &'a Objects,
+/// A name that resolving one file looked up in the project-wide lookups: an environment
+/// variable, or an object by (type, name). A file's resolved [`Part`] stays right for as long
+/// as the answers to its keys do, which is what lets a focus run re-resolve only the files its
+/// edits can reach (`cache::graph`).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Key {
+    Env(String),
+    Object(String, String),
 }
 
-impl Lookups<'_> {
-    /// The value at the end of `v`'s `via` references; `v` itself (borrowed: this runs for
-    /// every field of every deployment) when it has none.
-    fn follow<'v>(&'v self, v: &'v Val) -> Result<std::borrow::Cow<'v, Val>, String> {
-        if v.via.is_empty() {
-            return Ok(std::borrow::Cow::Borrowed(v));
+/// What values may refer to, project-wide.
+pub(crate) trait Lookup: Sync {
+    /// The values set for an environment variable, in path order.
+    fn env(&self, name: &str) -> Option<Cow<'_, [String]>>;
+    /// The fields of the first object of the type and name, in path order.
+    fn object(&self, object_type: &str, name: &str) -> Option<Cow<'_, [(String, Val)]>>;
+}
+
+/// Every file's environment variables and objects, merged.
+#[derive(Default)]
+pub(crate) struct Merged {
+    env: Env,
+    objects: Objects,
+}
+
+impl Merged {
+    /// Takes the environment variables and objects out of `files` (in path order).
+    pub(crate) fn take(files: &mut [FileFacts]) -> Merged {
+        let mut m = Merged::default();
+        for f in files {
+            m.add(std::mem::take(&mut f.env), std::mem::take(&mut f.objects));
         }
-        let mut cur = v.clone();
-        for (t, field) in &v.via {
-            let fields = self
-                .objects
-                .get(&(t.clone(), cur.text.clone()))
-                .ok_or_else(|| {
-                    format!(
-                        "refers to {t} `{}`, which the project does not define",
-                        cur.text
-                    )
-                })?;
-            cur = fields
-                .iter()
-                .find(|(k, _)| k == field)
-                .map(|(_, v)| v.clone())
-                .ok_or_else(|| format!("refers to {t} `{}`, which sets no {field}", cur.text))?;
-        }
-        cur.via.clear();
-        Ok(std::borrow::Cow::Owned(cur))
+        m
     }
+
+    pub(crate) fn add(&mut self, env: Vec<facts::EnvFact>, objects: Vec<facts::ObjectFact>) {
+        for e in env {
+            self.env.entry(e.name).or_default().push(e.value);
+        }
+        for o in objects {
+            self.objects
+                .entry((o.object_type, o.name))
+                .or_insert(o.fields);
+        }
+    }
+}
+
+impl Lookup for Merged {
+    fn env(&self, name: &str) -> Option<Cow<'_, [String]>> {
+        self.env.get(name).map(|v| Cow::Borrowed(v.as_slice()))
+    }
+
+    fn object(&self, object_type: &str, name: &str) -> Option<Cow<'_, [(String, Val)]>> {
+        self.objects
+            .get(&(object_type.to_string(), name.to_string()))
+            .map(|v| Cow::Borrowed(v.as_slice()))
+    }
+}
+
+/// The value at the end of `v`'s `via` references; `v` itself (borrowed: this runs for every
+/// field of every deployment) when it has none.
+fn follow<'v>(lk: &dyn Lookup, memo: &mut Memo<'_>, v: &'v Val) -> Result<Cow<'v, Val>, String> {
+    if v.via.is_empty() {
+        return Ok(Cow::Borrowed(v));
+    }
+    let mut cur = v.clone();
+    for (t, field) in &v.via {
+        memo.deps.push(Key::Object(t.clone(), cur.text.clone()));
+        let fields = lk.object(t, &cur.text).ok_or_else(|| {
+            format!(
+                "refers to {t} `{}`, which the project does not define",
+                cur.text
+            )
+        })?;
+        cur = fields
+            .iter()
+            .find(|(k, _)| k == field)
+            .map(|(_, v)| v.clone())
+            .ok_or_else(|| format!("refers to {t} `{}`, which sets no {field}", cur.text))?;
+    }
+    cur.via.clear();
+    Ok(Cow::Owned(cur))
+}
+
+/// One route of a [`Part`]: a route fact with its deployments placed.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct PartRoute {
+    pub extractor: String,
+    pub name: String,
+    pub ordered: bool,
+    pub needs: Option<(String, String)>,
+    pub needs_met: bool,
+    pub loc: Location,
+    pub member_locs: Vec<Location>,
+    pub members: Vec<Vec<Placed>>,
+}
+
+/// One file's share of the graph, resolved against the project-wide lookups: everything the
+/// graph takes from the file except ids, which are given out when the parts are assembled in
+/// path order.
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct Part {
+    pub routes: Vec<PartRoute>,
+    pub fallbacks: Vec<facts::FallbackFact>,
+    pub infra: Vec<Infra>,
+    pub contracts: Vec<crate::contracts::Contract>,
+}
+
+impl Part {
+    pub fn is_empty(&self) -> bool {
+        self.routes.is_empty()
+            && self.fallbacks.is_empty()
+            && self.infra.is_empty()
+            && self.contracts.is_empty()
+    }
+}
+
+/// Resolves one file's facts (its environment variables and objects already merged into the
+/// lookups); also returns the keys it looked up, sorted and unique.
+pub(crate) fn resolve_file<'r>(
+    f: FileFacts,
+    reg: &'r Registry,
+    lk: &dyn Lookup,
+    memo: &mut Memo<'r>,
+) -> (Part, Vec<Key>) {
+    memo.deps.clear();
+    let routes = f
+        .routes
+        .into_iter()
+        .map(|r| {
+            let needs_met = match &r.needs {
+                Some((t, _)) => {
+                    memo.deps.push(Key::Object(t.clone(), r.name.clone()));
+                    lk.object(t, &r.name).is_some()
+                }
+                None => false,
+            };
+            let member_locs = r.members.iter().map(|m| m.loc.clone()).collect();
+            let members = r
+                .members
+                .iter()
+                .enumerate()
+                .map(|(mi, m)| {
+                    m.deployments
+                        .iter()
+                        .map(|d| resolve(reg, lk, memo, d, mi))
+                        .collect()
+                })
+                .collect();
+            PartRoute {
+                extractor: r.extractor,
+                name: r.name,
+                ordered: r.ordered,
+                needs: r.needs,
+                needs_met,
+                loc: r.loc,
+                member_locs,
+                members,
+            }
+        })
+        .collect();
+    let infra = f
+        .infra
+        .into_iter()
+        .map(|i| classify_infra(reg, i))
+        .collect();
+    let mut deps = std::mem::take(&mut memo.deps);
+    deps.sort_unstable();
+    deps.dedup();
+    (
+        Part {
+            routes,
+            fallbacks: f.fallbacks,
+            infra,
+            contracts: f.contracts,
+        },
+        deps,
+    )
 }
 
 impl Graph {
     /// Builds the graph, consuming each file's facts as it goes so that facts and graph are
     /// never both held in full (on a large tree they are the run's biggest allocations).
     pub fn build(mut files: Vec<FileFacts>, reg: &Registry) -> Graph {
-        let mut env: Env = HashMap::new();
-        let mut objects: Objects = BTreeMap::new();
-        for f in &mut files {
-            for e in std::mem::take(&mut f.env) {
-                env.entry(e.name).or_default().push(e.value);
-            }
-            for o in std::mem::take(&mut f.objects) {
-                objects.entry((o.object_type, o.name)).or_insert(o.fields);
-            }
-        }
+        let lookups = Merged::take(&mut files);
         crate::timings::mark("graph: lookups merged");
-        let lookups = Lookups {
-            env: &env,
-            objects: &objects,
-        };
-        let mut g = Graph {
-            routes: Vec::with_capacity(files.iter().map(|f| f.routes.len()).sum()),
-            deployments: Vec::with_capacity(
-                files
-                    .iter()
-                    .flat_map(|f| &f.routes)
-                    .flat_map(|r| &r.members)
-                    .map(|m| m.deployments.len())
-                    .sum(),
-            ),
-            edges: Vec::new(),
-            infra: Vec::new(),
-            contracts: Vec::new(),
-            out_edges: Vec::new(),
-            in_edges: Vec::new(),
-        };
         // Resolving a deployment and classifying an infrastructure reference read only the
         // registry and the project-wide lookups, and are most of this stage's work (registry
-        // regexes over every model and endpoint), so every core does them, file by file; ids
-        // are given out after, in path order, as before.
-        type Resolved = (Vec<Vec<Vec<Deployment>>>, Vec<Infra>);
-        // The facts are consumed as they are resolved (deployment facts dropped, infra texts
-        // and locations moved), so a big project never holds its facts and its graph at once.
-        let resolved: Vec<(FileFacts, Resolved)> = files
+        // regexes over every model and endpoint), so every core does them, file by file.
+        let parts: Vec<Part> = files
             .into_par_iter()
             // short chunks: adaptive splitting left one core resolving alone (perf, 50k files)
             .with_max_len(8)
-            .map_init(Memo::default, |memo, mut f| {
-                let deployments = f
-                    .routes
-                    .iter_mut()
-                    .map(|r| {
-                        r.members
-                            .iter_mut()
-                            .enumerate()
-                            .map(|(mi, m)| {
-                                std::mem::take(&mut m.deployments)
-                                    .iter()
-                                    .map(|d| resolve(reg, &lookups, memo, d, mi))
-                                    .collect()
-                            })
-                            .collect()
-                    })
-                    .collect();
-                let infra = std::mem::take(&mut f.infra)
-                    .into_iter()
-                    .map(|i| classify_infra(reg, i))
-                    .collect();
-                (f, (deployments, infra))
+            .map_init(Memo::default, |memo, f| {
+                resolve_file(f, reg, &lookups, memo).0
             })
             .collect();
         crate::timings::mark("graph: resolved");
-        for (mut f, (deployments, infra)) in resolved {
+        Graph::assemble(parts)
+    }
+
+    /// Numbers the files' parts in path order and links their fallbacks.
+    pub fn assemble(parts: impl IntoIterator<Item = Part>) -> Graph {
+        let mut g = Graph::default();
+        for mut f in parts {
             g.contracts.append(&mut f.contracts);
-            g.infra.extend(infra);
+            g.infra.append(&mut f.infra);
             let first = g.routes.len();
-            for (r, route_deployments) in f.routes.iter().zip(deployments) {
+            for r in f.routes {
                 let id = g.routes.len();
-                let mut members = Vec::new();
-                for member_deployments in route_deployments {
-                    let mut ids = Vec::new();
-                    for mut dep in member_deployments {
-                        dep.id = g.deployments.len();
-                        dep.route = id;
-                        ids.push(dep.id);
-                        g.deployments.push(dep);
+                let mut members = Vec::with_capacity(r.members.len());
+                for member in r.members {
+                    let mut ids = Vec::with_capacity(member.len());
+                    for dep in member {
+                        ids.push(g.deployments.len());
+                        g.deployments.push(dep.number(g.deployments.len(), id));
                     }
                     members.push(ids);
                 }
                 g.routes.push(Route {
                     id,
                     file: r.loc.path.clone(),
-                    name: r.name.clone(),
-                    extractor: r.extractor.clone(),
+                    name: r.name,
+                    extractor: r.extractor,
                     ordered: r.ordered,
-                    needs: r.needs.clone(),
-                    needs_met: r
-                        .needs
-                        .as_ref()
-                        .is_some_and(|(t, _)| objects.contains_key(&(t.clone(), r.name.clone()))),
+                    needs: r.needs,
+                    needs_met: r.needs_met,
                     members,
-                    loc: r.loc.clone(),
-                    member_locs: r.members.iter().map(|m| m.loc.clone()).collect(),
+                    loc: r.loc,
+                    member_locs: r.member_locs,
                 });
             }
             // ordered members: the first is the primary, each later one an outage fallback
@@ -425,12 +563,12 @@ pub(crate) fn env_ref(text: &str) -> Option<&str> {
 /// A value with environment references resolved: `Ok(Some)` resolved or literal, `Ok(None)`
 /// absent, `Err(reason)` an indirection nothing in the project sets (or sets inconsistently).
 fn resolved(
-    lk: &Lookups<'_>,
+    lk: &dyn Lookup,
     memo: &mut Memo<'_>,
     v: &Option<Box<Val>>,
 ) -> Result<Option<String>, String> {
     let Some(v) = v else { return Ok(None) };
-    let text = resolved_text(lk, v)?;
+    let text = resolved_text(lk, memo, v)?;
     let Some(of) = &v.of else { return Ok(text) };
     // the field's pattern, deferred until the reference was resolved (Val::of)
     let (pattern, default) = &**of;
@@ -441,16 +579,17 @@ fn resolved(
     Ok(captured.or_else(|| default.clone()))
 }
 
-fn resolved_text(lk: &Lookups<'_>, v: &Val) -> Result<Option<String>, String> {
-    let v = &lk.follow(v)?;
-    let env = lk.env;
+fn resolved_text(lk: &dyn Lookup, memo: &mut Memo<'_>, v: &Val) -> Result<Option<String>, String> {
+    let v = &follow(lk, memo, v)?;
     if v.unknown {
         return Err(format!("`{}` is an expression", v.text));
     }
     let Some(name) = env_ref(&v.text) else {
         return Ok(Some(v.text.clone()));
     };
-    match env.get(name).map(|vals| {
+    memo.deps.push(Key::Env(name.to_string()));
+    let vals = lk.env(name);
+    match vals.as_deref().map(|vals| {
         let mut distinct: Vec<&str> = vals
             .iter()
             .map(String::as_str)
@@ -474,7 +613,9 @@ fn resolved_text(lk: &Lookups<'_>, v: &Val) -> Result<Option<String>, String> {
 /// endpoints (the 10,000-file bench tree: 20 models across 35,000 deployments), and each
 /// answer costs a pass over every lab's or operator's regexes.
 #[derive(Default)]
-struct Memo<'r> {
+pub(crate) struct Memo<'r> {
+    /// The keys looked up since the file began (`resolve_file`).
+    deps: Vec<Key>,
     labs: HashMap<String, Option<&'r registry::Lab>>,
     endpoints: HashMap<String, Option<(&'r registry::Operator, Option<String>)>>,
     /// Deferred `of` patterns (Val::of), compiled once; they compiled when their pack loaded.
@@ -514,15 +655,13 @@ impl<'r> Memo<'r> {
 
 fn resolve<'r>(
     reg: &'r Registry,
-    env: &Lookups<'_>,
+    env: &dyn Lookup,
     memo: &mut Memo<'r>,
     d: &DeploymentFact,
     member: usize,
-) -> Deployment {
-    // id and route are given out by the caller, in path order, once every file is resolved
-    let mut dep = Deployment {
-        id: 0,
-        route: 0,
+) -> Placed {
+    // ids are given out when the parts are assembled, in path order
+    let mut dep = Placed {
         member,
         operator: None,
         lab: None,
