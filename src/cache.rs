@@ -19,7 +19,10 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
+
+pub mod graph;
 
 use crate::discover::Candidate;
 use crate::graph::facts::FileFacts;
@@ -34,7 +37,7 @@ const MAX_BYTES: u64 = 1 << 30;
 
 /// What identifies a file's content without reading it: size and modification time (ns).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-struct Stamp {
+pub struct Stamp {
     len: u64,
     secs: i64,
     nanos: u32,
@@ -107,6 +110,12 @@ pub struct FactsCache {
     stamps: Mutex<HashMap<Arc<str>, Stamp>>,
     focus: HashSet<Arc<str>>,
     dirty: AtomicBool,
+    /// The graph of the last full build (see [`graph`]), when it was made with these rules
+    /// and this registry.
+    snapshot: Option<graph::Snapshot>,
+    snapshot_file: PathBuf,
+    /// Context files that were read afresh (their stamp moved since the snapshot).
+    restamped: std::sync::atomic::AtomicUsize,
 }
 
 /// The shape of the cached facts. postcard is not self-describing, so an entry written with
@@ -136,11 +145,23 @@ pub fn key(settings: &Settings) -> u64 {
 impl FactsCache {
     /// Opens the cache of the project at `root`; `focus` are the display paths of the files
     /// checked in full.
-    pub fn open(root: &Path, key: u64, focus: HashSet<Arc<str>>) -> FactsCache {
+    pub fn open(
+        root: &Path,
+        key: u64,
+        focus: HashSet<Arc<str>>,
+        reg: &crate::graph::registry::Registry,
+    ) -> FactsCache {
         let file = root
             .join(DIR)
             .join(format!("facts-{}.bin", env!("CARGO_PKG_VERSION")));
-        let (bytes, old) = read(&file, key).unwrap_or_default();
+        let facts = read(&file, key);
+        // the two files are written together; without good facts the graph cache is not used
+        // (a full build then rewrites both)
+        let snapshot_file = graph::file(root);
+        let snapshot = facts
+            .as_ref()
+            .and_then(|_| graph::Snapshot::read(&snapshot_file, key, reg));
+        let (bytes, old) = facts.unwrap_or_default();
         FactsCache {
             file,
             key,
@@ -149,6 +170,9 @@ impl FactsCache {
             stamps: Mutex::new(HashMap::new()),
             focus,
             dirty: AtomicBool::new(false),
+            snapshot,
+            snapshot_file,
+            restamped: Default::default(),
         }
     }
 
@@ -160,6 +184,31 @@ impl FactsCache {
     /// `check` (a full check) with its diagnostics dropped, since only facts are wanted.
     pub fn context_file(&self, c: &Candidate, check: impl FnOnce() -> FileReport) -> FileReport {
         let now = stamp(&c.path);
+        // unchanged since the snapshot: its share of the graph is cached, its facts not needed
+        let cached = self
+            .snapshot
+            .as_ref()
+            .and_then(|s| s.entries.get(&*c.display))
+            .filter(|e| Some(e.stamp) == now);
+        if let Some(e) = cached {
+            if let Ok(mut s) = self.stamps.lock() {
+                s.insert(c.display.clone(), e.stamp);
+            }
+            return FileReport {
+                display: c.display.clone(),
+                format: Format::from_name(&e.format),
+                documents: e.documents,
+                kinds: Vec::new(),
+                facts: FileFacts::default(),
+                diagnostics: Vec::new(),
+                source: None,
+                suppressions: Vec::new(),
+                cached: true,
+            };
+        }
+        if self.snapshot.is_some() {
+            self.restamped.fetch_add(1, Ordering::Relaxed);
+        }
         if let Some(now) = now {
             let hit = self
                 .old
@@ -181,6 +230,7 @@ impl FactsCache {
                     diagnostics: Vec::new(),
                     source: None,
                     suppressions: Vec::new(),
+                    cached: false,
                 };
             }
         }
@@ -215,6 +265,91 @@ impl FactsCache {
         check()
     }
 
+    /// The facts of a context file whose graph share was cached: from the facts cache when it
+    /// holds them for the same stamp, else read afresh.
+    fn facts_for(&self, c: &Candidate, settings: &Settings) -> FileFacts {
+        let stamp = self
+            .stamps
+            .lock()
+            .ok()
+            .and_then(|s| s.get(&c.display).copied());
+        let hit = self
+            .old
+            .lock()
+            .ok()
+            .and_then(|mut m| m.remove(&*c.display))
+            .filter(|e| Some(e.0) == stamp)
+            .and_then(|(_, range)| self.decode(&c.display, range));
+        match hit {
+            Some(body) => body.facts,
+            None => {
+                self.dirty.store(true, Ordering::Relaxed);
+                crate::pipeline::check_file_guarded(c, settings).facts
+            }
+        }
+    }
+
+    /// The provider graph of a focus run: from the graph cache when it can answer, re-resolving
+    /// only what this run's changes reach; else built in full, which rewrites the graph cache
+    /// (and the facts cache, when facts changed). `files` and `cands` are in the same order.
+    pub fn graph(
+        &self,
+        files: &mut [FileReport],
+        cands: &[Candidate],
+        settings: &Settings,
+    ) -> crate::graph::Graph {
+        // Context files read afresh are re-read every run until a full build records them;
+        // past a few dozen that costs more than the full build.
+        const RESTAMPED_LIMIT: usize = 32;
+        let reg = &settings.registry;
+        if let Some(snap) = &self.snapshot {
+            if self.restamped.load(Ordering::Relaxed) <= RESTAMPED_LIMIT
+                && files.iter().any(|f| f.cached)
+            {
+                let inputs: Vec<(Arc<str>, graph::Input<'_>)> = files
+                    .iter()
+                    .map(|f| {
+                        let input = match snap.entries.get(&*f.display) {
+                            Some(e) if f.cached => graph::Input::Cached(e),
+                            _ => graph::Input::Fresh(&f.facts),
+                        };
+                        (f.display.clone(), input)
+                    })
+                    .collect();
+                let facts_of = |pos: usize| Some(self.facts_for(&cands[pos], settings));
+                if let Some(g) = graph::incremental(snap, &inputs, reg, &facts_of) {
+                    crate::timings::mark("graph: from the graph cache");
+                    return g;
+                }
+            }
+        }
+        // in full: the cached files' facts first
+        let facts: Vec<Option<FileFacts>> = files
+            .par_iter()
+            .zip(cands)
+            .map(|(f, c)| f.cached.then(|| self.facts_for(c, settings)))
+            .collect();
+        for (f, facts) in files.iter_mut().zip(facts) {
+            if let Some(facts) = facts {
+                f.facts = facts;
+                f.cached = false;
+            }
+        }
+        self.store(files);
+        let stamps = self.stamps.lock().map(|s| s.clone()).unwrap_or_default();
+        let full = files
+            .iter_mut()
+            .map(|f| graph::Full {
+                stamp: stamps.get(&f.display).copied(),
+                display: f.display.clone(),
+                format: f.format.map_or("", |x| x.name()),
+                documents: f.documents,
+                facts: std::mem::take(&mut f.facts),
+            })
+            .collect();
+        graph::build_and_write(&self.snapshot_file, self.key, full, reg)
+    }
+
     /// Writes the facts of every file that was read (`files`, before the graph consumes their
     /// facts) when something changed. Failures are ignored: the cache is an optimisation.
     pub fn store(&self, files: &[FileReport]) {
@@ -225,7 +360,6 @@ impl FactsCache {
         let Ok(stamps) = self.stamps.lock() else {
             return;
         };
-        use rayon::prelude::*;
         let entries = files
             .par_iter()
             .filter_map(|f| {
@@ -244,24 +378,25 @@ impl FactsCache {
             key: self.key,
             entries,
         };
-        let Ok(bytes) = postcard::to_stdvec(&doc) else {
-            return;
-        };
-        let Some(dir) = self.file.parent() else {
-            return;
-        };
-        if std::fs::create_dir_all(dir).is_err() {
-            return;
+        if let Ok(bytes) = postcard::to_stdvec(&doc) {
+            let _ = write_file(&self.file, &bytes);
         }
-        let ignore = dir.join(".gitignore");
-        if !ignore.exists() {
-            let _ = crate::report::write_atomic(
-                &ignore,
-                b"# written by hedge: its cache, safe to delete\n*\n",
-            );
-        }
-        let _ = crate::report::write_atomic(&self.file, &bytes);
     }
+}
+
+/// Writes a cache file whole (temporary file and rename), with the `.gitignore` that keeps the
+/// cache directory out of git.
+fn write_file(file: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = file.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir)?;
+    let ignore = dir.join(".gitignore");
+    if !ignore.exists() {
+        crate::report::write_atomic(
+            &ignore,
+            b"# written by hedge: its cache, safe to delete\n*\n",
+        )?;
+    }
+    crate::report::write_atomic(file, bytes)
 }
 
 type Index = HashMap<String, (Stamp, std::ops::Range<usize>)>;

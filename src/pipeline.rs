@@ -84,6 +84,9 @@ pub struct FileReport {
     pub source: Option<Arc<str>>,
     /// The file's `hedge: ignore` comments.
     pub suppressions: Vec<crate::suppress::Suppression>,
+    /// A context file of a focus run whose share of the graph is cached (`cache::graph`): it
+    /// was not read, and its facts are empty.
+    pub cached: bool,
 }
 
 #[derive(Debug, Default)]
@@ -124,13 +127,15 @@ pub fn run(roots: &[PathBuf], settings: &Settings) -> Result<Outcome, UsageError
     };
     // the project-wide stage runs in the same pool, so `--threads` bounds it too
     let all = |found: discover::Discovery| {
-        let files = work(&found.files);
+        let mut files = work(&found.files);
         crate::timings::mark("files");
-        if let Some(cache) = &settings.cache {
-            cache.store(&files);
-            crate::timings::mark("cache stored");
+        match &settings.cache {
+            Some(cache) => {
+                let graph = cache.graph(&mut files, &found.files, settings);
+                finish_with_graph(files, graph, found.skipped, found.diagnostics, settings)
+            }
+            None => finish(files, found.skipped, found.diagnostics, settings),
         }
-        finish(files, found.skipped, found.diagnostics, settings)
     };
     Ok(
         match rayon::ThreadPoolBuilder::new()
@@ -153,19 +158,32 @@ pub fn finish(
     diagnostics: Vec<Diagnostic>,
     settings: &Settings,
 ) -> Outcome {
-    let mut outcome = Outcome {
-        skipped,
-        diagnostics,
-        ..Outcome::default()
-    };
     let mut files = files;
     // Files are in path order, so the graph (and everything built from it) is deterministic.
     let facts: Vec<FileFacts> = files
         .iter_mut()
         .map(|f| std::mem::take(&mut f.facts))
         .collect();
-    outcome.graph = Graph::build(facts, &settings.registry);
+    let graph = Graph::build(facts, &settings.registry);
+    finish_with_graph(files, graph, skipped, diagnostics, settings)
+}
+
+/// [`finish`] with the graph already built (a focus run's, from the graph cache).
+pub fn finish_with_graph(
+    files: Vec<FileReport>,
+    graph: Graph,
+    skipped: usize,
+    diagnostics: Vec<Diagnostic>,
+    settings: &Settings,
+) -> Outcome {
     crate::timings::mark("graph");
+    let mut outcome = Outcome {
+        skipped,
+        diagnostics,
+        graph,
+        ..Outcome::default()
+    };
+    let mut files = files;
     outcome.diagnostics.extend(provider_graph::rules::evaluate(
         &outcome.graph,
         &settings.rules,
@@ -205,7 +223,7 @@ pub fn finish(
 
 /// A bug in hedge on one file must not cost the findings of the others: a panic becomes an
 /// `internal-error` diagnostic naming the file, and the run goes on.
-fn check_file_guarded(c: &Candidate, settings: &Settings) -> FileReport {
+pub(crate) fn check_file_guarded(c: &Candidate, settings: &Settings) -> FileReport {
     let run = || {
         // a failpoint for the test of this guard; absent from release builds
         #[cfg(debug_assertions)]
@@ -238,6 +256,7 @@ fn check_file_guarded(c: &Candidate, settings: &Settings) -> FileReport {
                 )],
                 source: None,
                 suppressions: Vec::new(),
+                cached: false,
             }
         }
     }
@@ -284,6 +303,7 @@ pub fn check_file(c: &Candidate, settings: &Settings) -> FileReport {
                     .filter(|_| settings.keep_sources)
                     .map(|p| Arc::from(p.text)),
                 suppressions: Vec::new(),
+                cached: false,
             }
         }
     };
@@ -394,6 +414,7 @@ pub fn check_text(c: &Candidate, file: &SourceFile, settings: &Settings) -> File
         diagnostics,
         source,
         suppressions,
+        cached: false,
     }
 }
 

@@ -166,3 +166,141 @@ fn demo_named_files_with_and_without_cache() {
     assert_eq!(run(true), plain);
     assert_eq!(run(true), plain);
 }
+
+/// A project whose gateway resolves its model through an environment variable set in
+/// another file, and a contract whose finding counts every route's operator.
+fn env_project() -> TempDir {
+    let d = TempDir::new().unwrap();
+    let p = d.path();
+    fs::write(p.join("hedge.toml"), "").unwrap();
+    for dir in ["gw", "contracts", "deploy"] {
+        fs::create_dir_all(p.join(dir)).unwrap();
+    }
+    fs::write(
+        p.join("gw/chat.yaml"),
+        "model_list:\n  - model_name: chat\n    litellm_params:\n      model: os.environ/CHAT_MODEL\n",
+    )
+    .unwrap();
+    fs::write(
+        p.join("gw/batch.yaml"),
+        "model_list:\n  - model_name: batch\n    litellm_params:\n      model: mistral/mistral-large-latest\n",
+    )
+    .unwrap();
+    fs::write(p.join(".env"), "CHAT_MODEL=openai/gpt-4o\n").unwrap();
+    fs::write(
+        p.join("contracts/bedrock.yaml"),
+        "vendor: aws-bedrock\nterm:\n  start_date: 2025-06-01\n  end_date: 2028-05-31\ncommercial:\n  exclusivity: true\n",
+    )
+    .unwrap();
+    d
+}
+
+/// A focus run of `named`: (stdout, whether the graph came from the graph cache, as
+/// `HEDGE_TIMINGS` tells).
+fn focus(dir: &Path, named: &[&str], cache: bool) -> (String, bool) {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_hedge"));
+    c.current_dir(dir)
+        .env("HEDGE_TIMINGS", "1")
+        .args(["check", "--format", "short", "--fail-on", "never"])
+        .args(["--today", "2026-11-25"]);
+    if cache {
+        c.arg("--cache");
+    }
+    let out = c.args(named).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    (
+        String::from_utf8(out.stdout).unwrap(),
+        stderr.contains("graph: from the graph cache"),
+    )
+}
+
+fn edit(p: &Path, file: &str, from: &str, to: &str) {
+    let path = p.join(file);
+    let text = fs::read_to_string(&path).unwrap();
+    assert!(text.contains(from), "{file} has no `{from}`");
+    fs::write(&path, text.replace(from, to)).unwrap();
+}
+
+#[test]
+fn graph_cache_follows_edits_into_the_files_that_depend_on_them() {
+    let d = env_project();
+    let p = d.path();
+    const CONTRACT: &str = "contracts/bedrock.yaml";
+    let sets: [&[&str]; 5] = [
+        &[CONTRACT],
+        &[".env", CONTRACT],
+        &["gw/chat.yaml"],
+        &[".env"],
+        &["gw/batch.yaml", CONTRACT],
+    ];
+    // every named set, with and without the cache; returns how many came from the graph cache
+    let same = |step: &str| {
+        let mut incremental = 0;
+        for set in sets {
+            let (cached, from_cache) = focus(p, set, true);
+            assert_eq!(cached, focus(p, set, false).0, "{step}: {set:?}");
+            incremental += usize::from(from_cache);
+        }
+        incremental
+    };
+    same("cold");
+    assert_eq!(
+        same("warm"),
+        sets.len(),
+        "warm runs should all use the graph cache"
+    );
+    let before = focus(p, &[CONTRACT], false).0;
+    assert!(before.contains("also use mistral, openai"), "{before}");
+
+    // The chat route's operator comes from CHAT_MODEL in .env. Changing it changes the
+    // contract's finding (about every route of the project), although neither the gateway
+    // file nor, in some sets, .env is named.
+    edit(p, ".env", "openai/gpt-4o", "anthropic/claude-haiku-4-5");
+    assert_eq!(same("an env value changed"), sets.len());
+    let after = focus(p, &[CONTRACT], true).0;
+    assert!(after.contains("also use anthropic, mistral"), "{after}");
+
+    // a new file sets the variable to another value (the reference becomes ambiguous), and
+    // goes again
+    fs::write(p.join("deploy/.env"), "CHAT_MODEL=openai/gpt-4o-mini\n").unwrap();
+    same("a file added");
+    assert!(focus(p, &[CONTRACT], true).0.contains("also use mistral\n"));
+    fs::remove_file(p.join("deploy/.env")).unwrap();
+    same("a file removed");
+
+    // a named file looks up a variable no file looked up before: the cache cannot answer, so
+    // the graph is built in full, and the next runs use the rewritten cache
+    edit(
+        p,
+        "gw/batch.yaml",
+        "mistral/mistral-large-latest",
+        "os.environ/BATCH_MODEL",
+    );
+    fs::write(p.join("deploy/batch.env"), "BATCH_MODEL=openai/gpt-4o\n").unwrap();
+    same("a new name looked up");
+    assert_eq!(same("after the rewrite"), sets.len());
+    assert!(focus(p, &[CONTRACT], true)
+        .0
+        .contains("also use anthropic, openai"));
+
+    // same size, other content; and a touched file that keeps its content
+    edit(p, "deploy/batch.env", "openai/gpt-4o", "mistral/abcde");
+    same("same size");
+    assert!(focus(p, &[CONTRACT], true)
+        .0
+        .contains("also use anthropic, mistral"));
+    let f = fs::File::options()
+        .append(true)
+        .open(p.join("gw/chat.yaml"))
+        .unwrap();
+    f.set_modified(std::time::SystemTime::now()).unwrap();
+    same("touched");
+
+    // a file the cache holds, and that set a looked-up variable, is deleted: nobody sets it now
+    fs::remove_file(p.join("deploy/batch.env")).unwrap();
+    same("a cached file removed");
+    assert!(focus(p, &[CONTRACT], true)
+        .0
+        .contains("also use anthropic\n"));
+}

@@ -161,7 +161,12 @@ pub fn evaluate(
             .map(|p| crate::discover::display_path(p))
             .collect();
         let key = crate::cache::key(&settings);
-        settings.cache = Some(Arc::new(crate::cache::FactsCache::open(root, key, named)));
+        settings.cache = Some(Arc::new(crate::cache::FactsCache::open(
+            root,
+            key,
+            named,
+            &settings.registry,
+        )));
     }
     let mut outcome = match pipeline::run(&walk_paths, &settings) {
         Ok(o) => o,

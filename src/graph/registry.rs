@@ -66,6 +66,8 @@ pub struct Operator {
 
 #[derive(Debug, Default, Clone)]
 pub struct Registry {
+    /// A hash of every registry file's name and text: what cached resolutions are keyed on.
+    pub fingerprint: u64,
     pub parents: Vec<Parent>,
     pub clouds: Vec<Cloud>,
     pub labs: Vec<Lab>,
@@ -104,6 +106,19 @@ impl Registry {
                 )),
             }
         }
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        for (name, text) in &files {
+            for &b in name
+                .as_bytes()
+                .iter()
+                .chain(&[0])
+                .chain(text.as_bytes())
+                .chain(&[0])
+            {
+                h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+            }
+        }
+        reg.fingerprint = h;
         for (name, text) in files {
             sources.insert(name.clone(), text.clone());
             match read_pack(name, &text, validator(), INVALID_REGISTRY) {
