@@ -105,8 +105,9 @@ pub struct FactsCache {
     file: PathBuf,
     key: u64,
     /// The cache file as read, and each entry's stamp and byte range in it.
-    bytes: Vec<u8>,
-    old: Mutex<HashMap<String, (Stamp, std::ops::Range<usize>)>>,
+    /// Read when first needed: a focus run served by the graph cache needs no facts but those
+    /// of the files it re-resolves, and reading and indexing 20 MB of them cost it 20 ms.
+    loaded: std::sync::OnceLock<Loaded>,
     stamps: Mutex<HashMap<Arc<str>, Stamp>>,
     focus: HashSet<Arc<str>>,
     dirty: AtomicBool,
@@ -154,19 +155,16 @@ impl FactsCache {
         let file = root
             .join(DIR)
             .join(format!("facts-{}.bin", env!("CARGO_PKG_VERSION")));
-        let facts = read(&file, key);
         // the two files are written together; without good facts the graph cache is not used
         // (a full build then rewrites both)
         let snapshot_file = graph::file(root);
-        let snapshot = facts
-            .as_ref()
-            .and_then(|_| graph::Snapshot::read(&snapshot_file, key, reg));
-        let (bytes, old) = facts.unwrap_or_default();
+        let snapshot = header_ok(&file, key)
+            .then(|| graph::Snapshot::read(&snapshot_file, key, reg))
+            .flatten();
         FactsCache {
             file,
             key,
-            bytes,
-            old: Mutex::new(old),
+            loaded: std::sync::OnceLock::new(),
             stamps: Mutex::new(HashMap::new()),
             focus,
             dirty: AtomicBool::new(false),
@@ -174,6 +172,16 @@ impl FactsCache {
             snapshot_file,
             restamped: Default::default(),
         }
+    }
+
+    fn facts(&self) -> &Loaded {
+        self.loaded.get_or_init(|| {
+            let (bytes, old) = read(&self.file, self.key).unwrap_or_default();
+            Loaded {
+                bytes,
+                old: Mutex::new(old),
+            }
+        })
     }
 
     pub fn is_focus(&self, display: &str) -> bool {
@@ -211,6 +219,7 @@ impl FactsCache {
         }
         if let Some(now) = now {
             let hit = self
+                .facts()
                 .old
                 .lock()
                 .ok()
@@ -246,7 +255,7 @@ impl FactsCache {
     }
 
     fn decode(&self, display: &Arc<str>, range: std::ops::Range<usize>) -> Option<Body> {
-        let bytes = self.bytes.get(range)?;
+        let bytes = self.facts().bytes.get(range)?;
         ENTRY_PATH.with(|p| *p.borrow_mut() = display.clone());
         postcard::from_bytes(bytes).ok()
     }
@@ -255,8 +264,14 @@ impl FactsCache {
     /// may be context, finds its facts.
     pub fn focus_file(&self, c: &Candidate, check: impl FnOnce() -> FileReport) -> FileReport {
         let now = stamp(&c.path);
-        let old = self.old.lock().ok().and_then(|mut m| m.remove(&*c.display));
-        if old.map(|e| e.0) != now {
+        // the graph cache was written with the facts, and tells without reading them
+        let old = match &self.snapshot {
+            Some(snap) => snap.entries.get(&*c.display).map(|e| e.stamp),
+            None => (self.facts().old.lock().ok())
+                .and_then(|mut m| m.remove(&*c.display))
+                .map(|e| e.0),
+        };
+        if old != now {
             self.dirty.store(true, Ordering::Relaxed);
         }
         if let (Some(now), Ok(mut s)) = (now, self.stamps.lock()) {
@@ -274,6 +289,7 @@ impl FactsCache {
             .ok()
             .and_then(|s| s.get(&c.display).copied());
         let hit = self
+            .facts()
             .old
             .lock()
             .ok()
@@ -353,7 +369,12 @@ impl FactsCache {
     /// Writes the facts of every file that was read (`files`, before the graph consumes their
     /// facts) when something changed. Failures are ignored: the cache is an optimisation.
     pub fn store(&self, files: &[FileReport]) {
-        let vanished = self.old.lock().map(|m| !m.is_empty()).unwrap_or(true);
+        let vanished = self
+            .facts()
+            .old
+            .lock()
+            .map(|m| !m.is_empty())
+            .unwrap_or(true);
         if !self.dirty.load(Ordering::Relaxed) && !vanished {
             return;
         }
@@ -400,6 +421,33 @@ fn write_file(file: &Path, bytes: &[u8]) -> std::io::Result<()> {
 }
 
 type Index = HashMap<String, (Stamp, std::ops::Range<usize>)>;
+
+/// The facts cache file as read, and each entry's stamp and byte range in it.
+#[derive(Debug, Default)]
+struct Loaded {
+    bytes: Vec<u8>,
+    old: Mutex<Index>,
+}
+
+/// Whether the facts cache file is of this version and key, from its first bytes.
+fn header_ok(file: &Path, key: u64) -> bool {
+    use std::io::Read;
+    let mut head = [0u8; 64];
+    let Ok(mut f) = std::fs::File::open(file) else {
+        return false;
+    };
+    let mut n = 0;
+    while n < head.len() {
+        match f.read(&mut head[n..]) {
+            Ok(0) | Err(_) => break,
+            Ok(k) => n += k,
+        }
+    }
+    matches!(
+        postcard::take_from_bytes::<(&str, u64)>(&head[..n]),
+        Ok(((version, k), _)) if version == env!("CARGO_PKG_VERSION") && k == key
+    )
+}
 
 fn read(file: &Path, key: u64) -> Option<(Vec<u8>, Index)> {
     if std::fs::metadata(file).ok()?.len() > MAX_BYTES {

@@ -450,5 +450,5 @@ pub fn build_and_write(file: &Path, facts_key: u64, files: Vec<Full>, reg: &Regi
     drop(doc);
     drop(key_index);
     drop(keys);
-    Graph::assemble(resolved.into_iter().map(|r| r.0))
+    Graph::assemble(resolved.into_iter().map(|r| r.0).collect())
 }
