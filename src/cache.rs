@@ -117,6 +117,9 @@ pub struct FactsCache {
     snapshot_file: PathBuf,
     /// Context files that were read afresh (their stamp moved since the snapshot).
     restamped: std::sync::atomic::AtomicUsize,
+    /// The record of the last walk of the project (see `discover::walked`).
+    walked: Option<crate::discover::walked::Walked>,
+    walk_file: PathBuf,
 }
 
 /// The shape of the cached facts. postcard is not self-describing, so an entry written with
@@ -158,6 +161,9 @@ impl FactsCache {
         // the two files are written together; without good facts the graph cache is not used
         // (a full build then rewrites both)
         let snapshot_file = graph::file(root);
+        let walk_file = root
+            .join(DIR)
+            .join(format!("walk-{}.bin", env!("CARGO_PKG_VERSION")));
         let snapshot = header_ok(&file, key)
             .then(|| graph::Snapshot::read(&snapshot_file, key, reg))
             .flatten();
@@ -171,6 +177,8 @@ impl FactsCache {
             snapshot,
             snapshot_file,
             restamped: Default::default(),
+            walked: read_small(&walk_file),
+            walk_file,
         }
     }
 
@@ -182,6 +190,18 @@ impl FactsCache {
                 old: Mutex::new(old),
             }
         })
+    }
+
+    /// The record of the last walk of the project, to reuse while it holds.
+    pub fn walked(&self) -> Option<&crate::discover::walked::Walked> {
+        self.walked.as_ref()
+    }
+
+    /// Keeps the record of this run's walk for the next run.
+    pub fn store_walk(&self, w: &crate::discover::walked::Walked) {
+        if let Ok(bytes) = postcard::to_stdvec(w) {
+            let _ = write_file(&self.walk_file, &bytes);
+        }
     }
 
     pub fn is_focus(&self, display: &str) -> bool {
@@ -427,6 +447,14 @@ type Index = HashMap<String, (Stamp, std::ops::Range<usize>)>;
 struct Loaded {
     bytes: Vec<u8>,
     old: Mutex<Index>,
+}
+
+/// A small cache file decoded whole; `None` when absent, too big or not decodable.
+fn read_small<T: serde::de::DeserializeOwned>(file: &Path) -> Option<T> {
+    if std::fs::metadata(file).ok()?.len() > MAX_BYTES {
+        return None;
+    }
+    postcard::from_bytes(&std::fs::read(file).ok()?).ok()
 }
 
 /// Whether the facts cache file is of this version and key, from its first bytes.

@@ -105,7 +105,16 @@ pub struct Outcome {
 pub fn run(roots: &[PathBuf], settings: &Settings) -> Result<Outcome, UsageError> {
     let mut dopts = settings.discover.clone();
     dopts.threads = settings.threads;
-    let found = discover::discover(roots, &dopts)?;
+    let found = match &settings.cache {
+        Some(cache) => {
+            let (found, walked) = discover::discover_reusing(roots, &dopts, cache.walked(), true)?;
+            if let Some(w) = walked {
+                cache.store_walk(&w);
+            }
+            found
+        }
+        None => discover::discover(roots, &dopts)?,
+    };
     crate::timings::mark("discovery");
 
     let work = |files: &[Candidate]| -> Vec<FileReport> {

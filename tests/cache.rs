@@ -284,6 +284,28 @@ fn graph_cache_follows_edits_into_the_files_that_depend_on_them() {
         .0
         .contains("also use anthropic, openai"));
 
+    // the walk is not repeated while its directories and ignore files are unchanged: an
+    // ignore file that appears, changes or goes must still count
+    fs::write(p.join(".gitignore"), "deploy/\n").unwrap();
+    same("deploy/ ignored");
+    assert!(focus(p, &[CONTRACT], true)
+        .0
+        .contains("also use anthropic\n"));
+    fs::write(p.join(".gitignore"), "gw/chat.yaml\n").unwrap();
+    same("an ignore file edited");
+    assert!(focus(p, &[CONTRACT], true).0.contains("also use openai\n"));
+    fs::remove_file(p.join(".gitignore")).unwrap();
+    same("the ignore file removed");
+    assert!(focus(p, &[CONTRACT], true)
+        .0
+        .contains("also use anthropic, openai"));
+    fs::write(p.join("deploy/.ignore"), "batch.env\n").unwrap();
+    same("a nested ignore file");
+    assert!(focus(p, &[CONTRACT], true)
+        .0
+        .contains("also use anthropic\n"));
+    fs::remove_file(p.join("deploy/.ignore")).unwrap();
+
     // same size, other content; and a touched file that keeps its content
     edit(p, "deploy/batch.env", "openai/gpt-4o", "mistral/abcde");
     same("same size");

@@ -10,6 +10,7 @@
 //! The result is sorted by path, so everything downstream is deterministic.
 
 pub mod classify;
+pub mod walked;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -61,13 +62,52 @@ pub fn display_path(path: &Path) -> Arc<str> {
 }
 
 pub fn discover(roots: &[PathBuf], opts: &Options) -> Result<Discovery, UsageError> {
+    discover_reusing(roots, opts, None, false).map(|(d, _)| d)
+}
+
+/// [`discover`], reusing the record of an earlier walk of the first directory in `roots` when
+/// it still holds (see [`walked`]); with `record`, also returns a record of the walk made
+/// (`None` when the record was reused, or the walk met an error).
+pub fn discover_reusing(
+    roots: &[PathBuf],
+    opts: &Options,
+    reuse: Option<&walked::Walked>,
+    record: bool,
+) -> Result<(Discovery, Option<walked::Walked>), UsageError> {
     let mut out = Discovery::default();
     let found: Mutex<Vec<Candidate>> = Mutex::new(Vec::new());
     let errors: Mutex<Vec<Diagnostic>> = Mutex::new(Vec::new());
     let skipped = std::sync::atomic::AtomicUsize::new(0);
+    // the first directory root is the one a record is about
+    let mut seen_dir = false;
+    let mut made = None;
 
     for root in roots {
         let is_dir = std::fs::metadata(root).is_ok_and(|m| m.is_dir());
+        let first = is_dir && !seen_dir;
+        seen_dir |= is_dir;
+        if first {
+            if let Some(w) = reuse.filter(|w| w.holds(root, opts)) {
+                for path in &w.files {
+                    let path = PathBuf::from(path);
+                    let class = path
+                        .file_name()
+                        .and_then(|n| classify::classify(&n.to_string_lossy()));
+                    if let Some(class) = class {
+                        let display = display_path(&path);
+                        out.files.push(Candidate {
+                            path,
+                            display,
+                            class,
+                        });
+                    }
+                }
+                out.skipped += w.skipped;
+                continue;
+            }
+        }
+        let recorder = (first && record).then(|| walked::Recorder::begin(root));
+        let recorder = recorder.as_ref();
         if !is_dir {
             // an explicit file: always checked, even when ignored or excluded; one that
             // cannot be read (a dangling link) is reported by the loader
@@ -132,7 +172,16 @@ pub fn discover(roots: &[PathBuf], opts: &Options) -> Result<Discovery, UsageErr
                     return WalkState::Continue;
                 };
                 if ft.is_dir() {
+                    // Stamped before the walker reads its entries. Not hedge's own cache
+                    // directory: every run that writes the cache changes it, and its
+                    // `.gitignore` (`*`) keeps its entries out of every walk anyway.
+                    if let Some(r) = recorder.filter(|_| entry.file_name() != crate::cache::DIR) {
+                        r.note(entry.path());
+                    }
                     return WalkState::Continue;
+                }
+                if let Some(r) = recorder.filter(|_| walked::is_ignore_file(entry.file_name())) {
+                    r.note(entry.path());
                 }
                 let class = ft
                     .is_file()
@@ -155,7 +204,23 @@ pub fn discover(roots: &[PathBuf], opts: &Options) -> Result<Discovery, UsageErr
                 WalkState::Continue
             })
         });
+        if let Some(rec) = recorder {
+            // this was the first walk, so `found` holds just what it found
+            if lock(&errors).is_empty() {
+                let walk_skipped = skipped.load(std::sync::atomic::Ordering::Relaxed);
+                made = rec.finish(root, opts, &lock(&found), walk_skipped);
+            }
+        }
     }
+    finish(out, found, errors, skipped).map(|d| (d, made))
+}
+
+fn finish(
+    mut out: Discovery,
+    found: Mutex<Vec<Candidate>>,
+    errors: Mutex<Vec<Diagnostic>>,
+    skipped: std::sync::atomic::AtomicUsize,
+) -> Result<Discovery, UsageError> {
     out.files.extend(into_inner(found));
     // one file reached twice (`a.yaml ./a.yaml`, or a directory and a file in it) is one file;
     // the shown path is normalised, so it identifies it
