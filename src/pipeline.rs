@@ -41,6 +41,8 @@ pub struct Settings {
     pub overlay: Option<Overlay>,
     /// Facts of unchanged context files in a focus run (`--cache`).
     pub cache: Option<Arc<crate::cache::FactsCache>>,
+    /// A focus run's named files (display paths) when only their findings are wanted.
+    pub focus: Option<Arc<HashSet<Arc<str>>>>,
     /// Whether to extract provider facts: only graph and contract rules read them, so a run
     /// whose selection has none of those (`--select` of document rules) skips that work.
     pub facts: bool,
@@ -59,6 +61,7 @@ impl Default for Settings {
             require_suppression_reason: true,
             overlay: None,
             cache: None,
+            focus: None,
             facts: true,
         }
     }
@@ -197,6 +200,7 @@ pub fn finish_with_graph(
         &outcome.graph,
         &settings.rules,
         &settings.selection,
+        settings.focus.as_deref(),
     ));
     crate::timings::mark("graph rules");
     for f in &mut files {

@@ -326,3 +326,48 @@ fn graph_cache_follows_edits_into_the_files_that_depend_on_them() {
         .0
         .contains("also use anthropic\n"));
 }
+
+/// A focus run reports, for each named file, exactly the lines a check of the whole project
+/// reports for it: graph checks of one route or edge skip context files, checks over the
+/// project see them all.
+#[test]
+fn focus_runs_report_what_the_whole_project_check_reports_for_the_named_files() {
+    let (_d, p) = demo_copy();
+    let run = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_hedge"))
+            .current_dir(&p)
+            .args(["check", "--format", "short", "--fail-on", "never"])
+            .args(["--today", "2026-11-25"])
+            .args(args)
+            .output()
+            .unwrap();
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let whole = run(&["."]);
+    let mut files: Vec<&str> = whole.lines().filter_map(|l| l.split(':').next()).collect();
+    files.dedup();
+    assert!(files.len() >= 8, "{whole}");
+    for file in files {
+        let expected: String = whole
+            .lines()
+            .filter(|l| l.split(':').next() == Some(file))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        assert_eq!(run(&[file]), expected, "{file}");
+        assert_eq!(run(&["--cache", file]), expected, "{file} with the cache");
+    }
+}
+
+fn demo_copy() -> (TempDir, std::path::PathBuf) {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo");
+    let d = TempDir::new().unwrap();
+    let copy = d.path().join("demo");
+    assert!(Command::new("cp")
+        .arg("-r")
+        .arg(&src)
+        .arg(&copy)
+        .status()
+        .unwrap()
+        .success());
+    (d, copy)
+}

@@ -115,6 +115,7 @@ pub fn evaluate(
         require_suppression_reason: config.policy.suppression_requires_reason.unwrap_or(true),
         overlay,
         cache: None,
+        focus: None,
         facts: wants_facts,
         // only the human format's snippets need the text of files with findings; fingerprints
         // are taken by the workers (`Location::text_hash`)
@@ -154,6 +155,16 @@ pub fn evaluate(
         p.file_name()
             .is_some_and(|n| n == "hedge.toml" || n == ".hedge.toml")
     });
+    // only the named files' findings are reported (unless a configuration file is named: its
+    // unused-entry findings need every finding)
+    if let (Some(_), false) = (&focus, names_config) {
+        settings.focus = Some(Arc::new(
+            walk_paths[1..]
+                .iter()
+                .map(|p| crate::discover::display_path(p))
+                .collect(),
+        ));
+    }
     if let (true, false, true, Some((root, _))) = (args.cache, names_config, settings.facts, &focus)
     {
         let named = walk_paths[1..]

@@ -120,7 +120,12 @@ pub fn run(args: &TestRulesArgs) -> i32 {
             .filter_map(|&i| reports[i].as_ref().map(|r| r.facts.clone()))
             .collect();
         let g = Graph::build(facts, &project_settings.registry);
-        for d in graph::rules::evaluate(&g, &project_settings.rules, &project_settings.selection) {
+        for d in graph::rules::evaluate(
+            &g,
+            &project_settings.rules,
+            &project_settings.selection,
+            None,
+        ) {
             let owner = members
                 .iter()
                 .find(|&&i| reports[i].as_ref().is_some_and(|r| r.display == d.path));

@@ -10,7 +10,21 @@ use super::{primary, Grade, Graph};
 use crate::diag::{Diagnostic, Label, Location};
 use crate::engine::ruleset::{GraphCheck, GraphRule, OwnerKind, Role, RuleSet, Selection};
 
-pub fn evaluate(g: &Graph, set: &RuleSet, selection: &Selection) -> Vec<Diagnostic> {
+/// The files whose findings are wanted (a focus run's named files); `None`: every file.
+/// Checks of one route, edge or deployment skip the others (a pre-commit run's graph holds
+/// tens of thousands of context routes); checks over the whole project still see them all.
+pub type Scope<'a> = Option<&'a std::collections::HashSet<std::sync::Arc<str>>>;
+
+fn wanted(scope: Scope<'_>, at: &Location) -> bool {
+    scope.is_none_or(|s| s.contains(&at.path))
+}
+
+pub fn evaluate(
+    g: &Graph,
+    set: &RuleSet,
+    selection: &Selection,
+    scope: Scope<'_>,
+) -> Vec<Diagnostic> {
     // Each rule reads the graph only, so they run side by side; their findings are joined in
     // rule order (and sorted with every other finding later), whatever the thread count.
     let per_rule: Vec<Vec<Diagnostic>> = set
@@ -19,23 +33,29 @@ pub fn evaluate(g: &Graph, set: &RuleSet, selection: &Selection) -> Vec<Diagnost
         .filter(|rule| selection.enabled(&rule.id))
         .map(|rule| {
             let mut out = Vec::new();
-            evaluate_rule(g, set, rule, &mut out);
+            evaluate_rule(g, set, rule, scope, &mut out);
             out
         })
         .collect();
     per_rule.into_iter().flatten().collect()
 }
 
-fn evaluate_rule(g: &Graph, set: &RuleSet, rule: &GraphRule, out: &mut Vec<Diagnostic>) {
+fn evaluate_rule(
+    g: &Graph,
+    set: &RuleSet,
+    rule: &GraphRule,
+    scope: Scope<'_>,
+    out: &mut Vec<Diagnostic>,
+) {
     match rule.check {
-        GraphCheck::RouteWithoutFallback => without_fallback(g, rule, out),
-        GraphCheck::FallbackNotIndependent => not_independent(g, rule, out),
-        GraphCheck::FallbackTargetMissing => target_missing(g, rule, out),
+        GraphCheck::RouteWithoutFallback => without_fallback(g, rule, scope, out),
+        GraphCheck::FallbackNotIndependent => not_independent(g, rule, scope, out),
+        GraphCheck::FallbackTargetMissing => target_missing(g, rule, scope, out),
         GraphCheck::Concentration => concentration(g, rule, out),
         GraphCheck::InfraConcentration => infra_concentration(g, rule, out),
-        GraphCheck::FallbackNeedsObject => needs_object(g, rule, out),
-        GraphCheck::BannedVendor => banned(g, set, rule, out),
-        GraphCheck::RouteOperators => route_operators(g, set, rule, out),
+        GraphCheck::FallbackNeedsObject => needs_object(g, rule, scope, out),
+        GraphCheck::BannedVendor => banned(g, set, rule, scope, out),
+        GraphCheck::RouteOperators => route_operators(g, set, rule, scope, out),
         _ => crate::contracts::checks::evaluate(g, set, rule, out),
     }
 }
@@ -69,8 +89,8 @@ fn operators(g: &Graph, deps: &[usize]) -> String {
     ops.join(", ")
 }
 
-fn without_fallback(g: &Graph, rule: &GraphRule, out: &mut Vec<Diagnostic>) {
-    for r in &g.routes {
+fn without_fallback(g: &Graph, rule: &GraphRule, scope: Scope<'_>, out: &mut Vec<Diagnostic>) {
+    for r in g.routes.iter().filter(|r| wanted(scope, &r.loc)) {
         // a route that is another route's fallback (of any kind) is a standby, not an entry point
         let standby = g.is_standby(r.id);
         if standby || g.has_outage_cover(r.id) {
@@ -86,7 +106,7 @@ fn without_fallback(g: &Graph, rule: &GraphRule, out: &mut Vec<Diagnostic>) {
     }
 }
 
-fn not_independent(g: &Graph, rule: &GraphRule, out: &mut Vec<Diagnostic>) {
+fn not_independent(g: &Graph, rule: &GraphRule, scope: Scope<'_>, out: &mut Vec<Diagnostic>) {
     let min = rule
         .min_grade
         .as_deref()
@@ -95,7 +115,7 @@ fn not_independent(g: &Graph, rule: &GraphRule, out: &mut Vec<Diagnostic>) {
     for e in g
         .edges
         .iter()
-        .filter(|e| e.role == Role::Outage && e.to.is_some())
+        .filter(|e| e.role == Role::Outage && e.to.is_some() && wanted(scope, &e.loc))
     {
         if e.grade >= min {
             continue;
@@ -123,8 +143,12 @@ fn not_independent(g: &Graph, rule: &GraphRule, out: &mut Vec<Diagnostic>) {
     }
 }
 
-fn target_missing(g: &Graph, rule: &GraphRule, out: &mut Vec<Diagnostic>) {
-    for e in g.edges.iter().filter(|e| e.to.is_none()) {
+fn target_missing(g: &Graph, rule: &GraphRule, scope: Scope<'_>, out: &mut Vec<Diagnostic>) {
+    for e in g
+        .edges
+        .iter()
+        .filter(|e| e.to.is_none() && wanted(scope, &e.loc))
+    {
         let msg = format!(
             "{} fallback names `{}`, but no route of that name is defined here",
             e.role.name(),
@@ -254,8 +278,8 @@ fn infra_concentration(g: &Graph, rule: &GraphRule, out: &mut Vec<Diagnostic>) {
 
 /// Fallbacks that only work with a companion object (Envoy AI Gateway priorities need a retry
 /// policy on the generated route, or the gateway never tries the next priority).
-fn needs_object(g: &Graph, rule: &GraphRule, out: &mut Vec<Diagnostic>) {
-    for r in &g.routes {
+fn needs_object(g: &Graph, rule: &GraphRule, scope: Scope<'_>, out: &mut Vec<Diagnostic>) {
+    for r in g.routes.iter().filter(|r| wanted(scope, &r.loc)) {
         let Some((object_type, why)) = &r.needs else {
             continue;
         };
@@ -289,7 +313,7 @@ type Facet<'a> = (
 /// Deployments on a vendor the policy bans (hedge.toml `[policy.banned]`), or outside its
 /// allow-lists (`[policy.allowed]`), by operator, model family, cloud, parent company or the
 /// parent's jurisdiction.
-fn banned(g: &Graph, set: &RuleSet, rule: &GraphRule, out: &mut Vec<Diagnostic>) {
+fn banned(g: &Graph, set: &RuleSet, rule: &GraphRule, scope: Scope<'_>, out: &mut Vec<Diagnostic>) {
     let (b, a) = (&set.banned, &set.allowed);
     if b.is_empty() && a.is_empty() {
         return;
@@ -322,18 +346,27 @@ fn banned(g: &Graph, set: &RuleSet, rule: &GraphRule, out: &mut Vec<Diagnostic>)
         let (Some(why), Some(loc)) = (hit, d.vendor_loc.as_ref().or(d.loc.as_ref())) else {
             continue;
         };
+        if !wanted(scope, loc) {
+            continue;
+        }
         let route = &g.routes[d.route].name;
         out.push(finding(rule, loc, format!("route `{route}` uses {why}")));
     }
 }
 
 /// Routes that, with their outage fallbacks, reach fewer operators than the policy requires.
-fn route_operators(g: &Graph, set: &RuleSet, rule: &GraphRule, out: &mut Vec<Diagnostic>) {
+fn route_operators(
+    g: &Graph,
+    set: &RuleSet,
+    rule: &GraphRule,
+    scope: Scope<'_>,
+    out: &mut Vec<Diagnostic>,
+) {
     let min = set.min_route_operators;
     if min <= 1 {
         return;
     }
-    for r in &g.routes {
+    for r in g.routes.iter().filter(|r| wanted(scope, &r.loc)) {
         // a standby is judged through the route it stands in for
         if g.is_standby(r.id) {
             continue;
