@@ -167,6 +167,7 @@ impl FactsCache {
         let snapshot = header_ok(&file, key)
             .then(|| graph::Snapshot::read(&snapshot_file, key, reg))
             .flatten();
+        crate::timings::mark("cache: graph cache read");
         FactsCache {
             file,
             key,

@@ -110,6 +110,7 @@ pub fn run(roots: &[PathBuf], settings: &Settings) -> Result<Outcome, UsageError
     dopts.threads = settings.threads;
     let found = match &settings.cache {
         Some(cache) => {
+            crate::timings::mark("cache: walk record read");
             let (found, walked) = discover::discover_reusing(roots, &dopts, cache.walked(), true)?;
             if let Some(w) = walked {
                 cache.store_walk(&w);

@@ -428,7 +428,7 @@ pub fn load_rule_set(source: &RuleSource, format: OutputFormat) -> Result<RuleSe
     load::load(&source.rules).map_err(|e| print_load_error(&e, format))
 }
 
-fn print_load_error(e: &load::LoadError, format: OutputFormat) -> i32 {
+pub(crate) fn print_load_error(e: &load::LoadError, format: OutputFormat) -> i32 {
     print_diagnostics(
         "invalid rule pack or registry",
         &e.diagnostics,

@@ -19,6 +19,9 @@ use serde::{Deserialize, Serialize};
 
 use super::Options;
 
+/// hedge's version and the record's layout: a record of another is never trusted.
+const LAYOUT: &str = concat!(env!("CARGO_PKG_VERSION"), " walk-1: sorted files");
+
 /// Size and modification time (ns) of a path; `None` when it does not exist.
 pub type Stamp = Option<(u64, i64, u32)>;
 
@@ -118,7 +121,7 @@ impl Recorder {
             return None;
         }
         Some(Walked {
-            version: env!("CARGO_PKG_VERSION").to_string(),
+            version: LAYOUT.to_string(),
             root: root.to_str()?.to_string(),
             options: options_key(opts),
             files: files
@@ -134,7 +137,7 @@ impl Recorder {
 impl Walked {
     /// Whether walking `root` with `opts` now would find what this record holds.
     pub fn holds(&self, root: &Path, opts: &Options) -> bool {
-        self.version == env!("CARGO_PKG_VERSION")
+        self.version == LAYOUT
             && root.to_str() == Some(self.root.as_str())
             && self.options == options_key(opts)
             && self
