@@ -9,9 +9,11 @@
 # SIZE/10th in `git ls-files` order: gateway configs, manifests, Terraform), and prints one
 # table:
 #   cold   no .hedge-cache yet: the run parses the whole project and writes the cache
-#   warm   the cache is current: the named files are parsed, the others' facts are read from it
-#   edit   one named file was touched before each run (new mtime): it is re-read, the rest cached
-#   none   without --cache: the whole project is parsed every time
+#   warm   the cache is current: the named files are parsed, the walk is not repeated, and the
+#          graph comes from the graph cache (only what the named files reach is re-resolved)
+#   touch  one named file was touched before each run (new mtime, same content)
+#   edit   one named YAML file gained a line before each run (new content, as in a real commit)
+#   none   without --cache: the whole project is walked and parsed every time
 # Prints SKIPPED (exit 0) without ../shared/bench or the generated tree.
 set -euo pipefail
 
@@ -49,8 +51,10 @@ mapfile -t files < <(git ls-files | awk -v step="$((size / 10))" '(NR - 1) % ste
 time_row() {
     local name="$1" warmup="$2"
     shift 2
-    python3 "$shared/timeit.py" -n "$runs" --warmup "$warmup" --json "$work/$name.json" -- "$@" > /dev/null
-    python3 - "$work/$name.json" "$name" <<'EOF'
+    # the timings go beside the repository: a file written into it would change its root
+    # directory and rightly cost the next run its walk record
+    python3 "$shared/timeit.py" -n "$runs" --warmup "$warmup" --json "$work.$name.json" -- "$@" > /dev/null
+    python3 - "$work.$name.json" "$name" <<'EOF'
 import json, sys
 t = json.load(open(sys.argv[1]))
 w, c, m = t["wall"], t["cpu"], t["peak_mib"]
@@ -66,5 +70,7 @@ rm -rf .hedge-cache
 time_row cold 0 sh -c "rm -rf .hedge-cache && '$hedge' check --cache --format short --fail-on never ${files[*]} > /dev/null"
 "$hedge" check --cache --format short --fail-on never "${files[@]}" > /dev/null
 time_row warm 1 "$hedge" check --cache --format short --fail-on never "${files[@]}"
-time_row edit 1 sh -c "touch '${files[0]}' && '$hedge' check --cache --format short --fail-on never ${files[*]} > /dev/null"
+time_row touch 1 sh -c "touch '${files[0]}' && '$hedge' check --cache --format short --fail-on never ${files[*]} > /dev/null"
+yaml="$(printf '%s\n' "${files[@]}" | grep -m1 -E '\.ya?ml$')"
+time_row edit 1 sh -c "echo '# edited' >> '$yaml' && '$hedge' check --cache --format short --fail-on never ${files[*]} > /dev/null"
 time_row none 1 "$hedge" check --format short --fail-on never "${files[@]}"
