@@ -99,6 +99,24 @@ fn corrupt_or_foreign_cache_files_are_ignored() {
         // replaced by a good one
         assert_ne!(fs::read(cache_file(p)).unwrap(), junk);
     }
+    // the graph cache and the walk record too, whole or damaged in place
+    let version = env!("CARGO_PKG_VERSION");
+    for name in [
+        format!("graph-{version}.bin"),
+        format!("walk-{version}.bin"),
+    ] {
+        let file = p.join(".hedge-cache").join(&name);
+        let good = fs::read(&file).unwrap_or_else(|e| panic!("{name}: {e}"));
+        // a spread of 60 positions
+        for i in (0..good.len()).step_by((good.len() / 60).max(1)) {
+            let mut bad = good.clone();
+            bad[i] ^= 0xa5;
+            fs::write(&file, &bad).unwrap();
+            assert_eq!(check(p, true), plain, "{name} byte {i}");
+        }
+        fs::write(&file, b"\x00\x01\x02garbage").unwrap();
+        assert_eq!(check(p, true), plain, "{name}");
+    }
     // a cache written for other rules (a user pack adds a rule) is not used for these
     fs::create_dir_all(p.join("packs")).unwrap();
     fs::write(p.join("packs/extra.yaml"), "version: 1\nrules: []\n").unwrap();

@@ -103,6 +103,20 @@ impl Snapshot {
         if rec.version != env!("CARGO_PKG_VERSION") || rec.key != snapshot_key(facts_key, reg) {
             return None;
         }
+        // indexes are used as they are later: a file that decodes but points outside itself
+        // (damaged, or not written by hedge) is no cache
+        let (files, keys) = (rec.files.len() as u32, rec.keys.len() as u32);
+        let inside = rec
+            .files
+            .iter()
+            .all(|f| f.sets.iter().chain(&f.looks).all(|&k| k < keys))
+            && rec
+                .keys
+                .iter()
+                .all(|(_, c)| c.iter().all(|&(i, _)| i < files));
+        if !inside {
+            return None;
+        }
         let entries = rec
             .files
             .iter()
@@ -451,4 +465,53 @@ pub fn build_and_write(file: &Path, facts_key: u64, files: Vec<Full>, reg: &Regi
     drop(key_index);
     drop(keys);
     Graph::assemble(resolved.into_iter().map(|r| r.0).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(rec: &SnapshotRec<'_>) -> (tempfile::TempDir, PathBuf) {
+        let d = tempfile::TempDir::new().unwrap();
+        let f = d.path().join("graph.bin");
+        std::fs::write(&f, postcard::to_stdvec(rec).unwrap()).unwrap();
+        (d, f)
+    }
+
+    fn rec<'a>(looks: Vec<u32>, contributor: u32) -> SnapshotRec<'a> {
+        SnapshotRec {
+            version: env!("CARGO_PKG_VERSION"),
+            key: snapshot_key(7, &Registry::default()),
+            files: vec![FileRec {
+                path: "a.yaml",
+                stamp: Stamp {
+                    len: 1,
+                    secs: 2,
+                    nanos: 3,
+                },
+                format: "yaml",
+                documents: 1,
+                part: &[],
+                sets: vec![0],
+                looks,
+            }],
+            keys: vec![(
+                Key::Env("MODEL".into()),
+                vec![(contributor, &b"\x01\x01x"[..])],
+            )],
+        }
+    }
+
+    #[test]
+    fn a_snapshot_pointing_outside_itself_is_no_cache() {
+        let reg = Registry::default();
+        let (_d, good) = write(&rec(vec![0], 0));
+        let snap = Snapshot::read(&good, 7, &reg).expect("a sound snapshot is read");
+        assert_eq!(snap.entries.len(), 1);
+        assert!(Snapshot::read(&good, 8, &reg).is_none(), "another key");
+        let (_d, bad_key) = write(&rec(vec![1], 0));
+        assert!(Snapshot::read(&bad_key, 7, &reg).is_none(), "a key index");
+        let (_d, bad_file) = write(&rec(vec![0], 1));
+        assert!(Snapshot::read(&bad_file, 7, &reg).is_none(), "a file index");
+    }
 }
