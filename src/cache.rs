@@ -1,18 +1,23 @@
-//! The facts cache of focus runs (`hedge check --cache FILE...`, as the pre-commit hook runs it).
+//! The caches of focus runs (`hedge check --cache FILE...`, as the pre-commit hook runs it).
 //!
-//! A focus run reports on the named files but needs the facts (routes, deployments, env,
-//! infrastructure, contracts) of every file in the project for the graph and contract rules.
-//! Parsing the whole project for that is what made a ten-file pre-commit run cost as much as a
-//! full check. The cache keeps each file's facts with the size and modification time it had;
-//! a later focus run re-reads only the files whose stamp changed, and checks the named files in
-//! full as always.
+//! A focus run reports on the named files but needs the whole project for the graph and
+//! contract rules. Three files in `<project>/.hedge-cache/` keep it from redoing that work:
 //!
-//! Trust is narrow on purpose. The cache lives in `<project>/.hedge-cache/` (a `.gitignore`
-//! inside keeps it out of git; deleting it is always safe), its file is keyed on hedge's version
-//! and a hash of every loaded rule pack (facts come from the packs' extractors), and anything
-//! unexpected (another version, another key, a truncated or corrupt file) means an empty cache,
-//! never an error. It is written whole, through a temporary file and a rename, and only when a
-//! file's facts had to be computed afresh.
+//! - `facts-<version>.bin`: each file's facts (routes, deployments, env, infrastructure,
+//!   contracts) with the size and modification time it had. Read only when facts are needed:
+//!   by a full build, and for the few files a graph-cache run re-resolves.
+//! - `graph-<version>.bin` ([`graph`]): each file's resolved share of the provider graph and
+//!   the names it looked up, so a run re-resolves only what its changes reach.
+//! - `walk-<version>.bin` (`discover::walked`): the files the last walk found, reused while no
+//!   directory or ignore file it depended on changed.
+//!
+//! The named files are always read and checked in full. Trust is narrow on purpose: the
+//! directory carries a `.gitignore` and deleting it is always safe; the files are keyed on
+//! hedge's version, their layout and a hash of every rule pack (and, for the graph, the
+//! registry); anything unexpected (another version or key, a truncated, damaged or foreign
+//! file) means no cache, never an error. Each is written whole, through a temporary file and a
+//! rename: the facts and the graph together by a run that built the graph in full, the walk
+//! record by a run that walked.
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
