@@ -131,5 +131,31 @@ for i, expr in enumerate(sorted(paths)):
     doc = yaml_docs[i % len(yaml_docs)] if yaml_docs else b"a: 1\n"
     put("path_selector", expr.encode() + b"\n" + doc)
 
+# cache_files: the graph cache and walk record a focus run writes for the demo (needs a built
+# hedge: target/release/hedge or target/debug/hedge); first byte 0 = graph cache, 1 = walk record
+def cache_seeds():
+    import shutil
+    import subprocess
+    import tempfile
+    hedge = next((b for b in (repo / "target/release/hedge", repo / "target/debug/hedge")
+                  if b.is_file()), None)
+    if hedge is None:
+        print("note: no built hedge; cache_files starts without seeds", file=sys.stderr)
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        demo = Path(tmp) / "demo"
+        shutil.copytree(repo / "fixtures" / "demo", demo)
+        for named in (["gateway/litellm/config.yaml"], [".env", "contracts/openai.toml"]):
+            subprocess.run([str(hedge), "check", "--cache", "--format", "short", "--fail-on",
+                            "never", *named], cwd=demo, capture_output=True, check=False)
+            for f in sorted((demo / ".hedge-cache").glob("*.bin")):
+                if f.name.startswith("graph-"):
+                    put("cache_files", b"\x00" + f.read_bytes())
+                elif f.name.startswith("walk-"):
+                    put("cache_files", b"\x01" + f.read_bytes())
+
+
+cache_seeds()
+
 for d in sorted(out.iterdir()):
     print(f"{d.name}: {sum(1 for _ in d.iterdir())} seeds")

@@ -272,6 +272,47 @@ pub fn end_to_end(data: &[u8]) {
     }
 }
 
+/// The files of `.hedge-cache/` that a focus run trusts after checking them: a graph cache
+/// (first byte even; its version must match, its key is not checked) run through an
+/// incremental build with one file fresh, or a walk record (odd) checked against the disk.
+/// Damaged or foreign bytes must mean no cache, never a panic.
+pub fn cache_files(data: &[u8]) {
+    use crate::cache::graph::{incremental, Input, Snapshot};
+    let Some((&first, rest)) = data.split_first() else {
+        return;
+    };
+    if first % 2 == 1 {
+        if let Ok(w) = postcard::from_bytes::<crate::discover::walked::Walked>(rest) {
+            let _ = w.holds(
+                Path::new("/nonexistent/hedge-fuzz"),
+                &crate::discover::Options::default(),
+            );
+        }
+        return;
+    }
+    let Some(snap) = Snapshot::from_bytes(rest.to_vec(), None) else {
+        return;
+    };
+    let mut entries: Vec<(&String, &crate::cache::graph::Entry)> = snap.entries.iter().collect();
+    entries.sort_by_key(|(p, _)| p.as_str());
+    let empty = crate::graph::facts::FileFacts::default();
+    let fresh = usize::from(first / 2) % (entries.len() + 1);
+    let inputs: Vec<(Arc<str>, Input<'_>)> = entries
+        .iter()
+        .enumerate()
+        .map(|(i, (p, e))| {
+            let input = if i == fresh {
+                Input::Fresh(&empty)
+            } else {
+                Input::Cached(e)
+            };
+            (Arc::from(p.as_str()), input)
+        })
+        .collect();
+    let reg = crate::graph::registry::Registry::default();
+    let _ = incremental(&snap, &inputs, &reg, &|_| Some(Default::default()));
+}
+
 /// Runs the target named `target` (as in `fuzz/fuzz_targets/`) on `data`; `false` for an
 /// unknown name.
 pub fn run(target: &str, data: &[u8]) -> bool {
@@ -288,6 +329,7 @@ pub fn run(target: &str, data: &[u8]) -> bool {
         "path_selector" => path_selector(data),
         "suppression" => suppression(data),
         "end_to_end" => end_to_end(data),
+        "cache_files" => cache_files(data),
         _ => return false,
     }
     true
@@ -307,4 +349,5 @@ pub const TARGETS: &[&str] = &[
     "path_selector",
     "suppression",
     "end_to_end",
+    "cache_files",
 ];

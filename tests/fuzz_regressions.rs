@@ -87,3 +87,54 @@ fn the_fuzz_crate_lists_every_target() {
         );
     }
 }
+
+/// The `cache_files` target on the real cache files of a focus run over the demo, intact and
+/// with every byte damaged in turn: the seeds the fuzzer starts from, and a sweep it would take
+/// a while to make.
+#[test]
+fn cache_files_target_survives_every_damaged_byte_of_real_caches() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo");
+    let d = tempfile::TempDir::new().unwrap();
+    let demo = d.path().join("demo");
+    assert!(std::process::Command::new("cp")
+        .arg("-r")
+        .arg(&src)
+        .arg(&demo)
+        .status()
+        .unwrap()
+        .success());
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_hedge"))
+        .current_dir(&demo)
+        .args([
+            "check",
+            "--cache",
+            "--fail-on",
+            "never",
+            "gateway/litellm/config.yaml",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let mut seen = 0;
+    for f in files_under(&demo.join(".hedge-cache")) {
+        let name = f.file_name().unwrap().to_string_lossy().to_string();
+        let lead = match name.split('-').next() {
+            Some("graph") => 0u8,
+            Some("walk") => 1,
+            _ => continue,
+        };
+        let good = std::fs::read(&f).unwrap();
+        let mut input = vec![lead];
+        input.extend(&good);
+        assert!(fuzzing::run("cache_files", &input));
+        for i in 1..input.len() {
+            let mut bad = input.clone();
+            bad[i] ^= 0xa5;
+            fuzzing::run("cache_files", &bad);
+            bad[i] = 0;
+            fuzzing::run("cache_files", &bad);
+        }
+        seen += 1;
+    }
+    assert_eq!(seen, 2, "a graph cache and a walk record");
+}

@@ -67,7 +67,7 @@ pub struct Entry {
     pub stamp: Stamp,
     pub format: String,
     pub documents: usize,
-    index: u32,
+    pub(crate) index: u32,
 }
 
 /// The snapshot the last full build wrote, read but not yet decoded beyond its file list.
@@ -98,9 +98,17 @@ impl Snapshot {
         if std::fs::metadata(file).ok()?.len() > super::MAX_BYTES {
             return None;
         }
-        let bytes = std::fs::read(file).ok()?;
+        Snapshot::from_bytes(
+            std::fs::read(file).ok()?,
+            Some(snapshot_key(facts_key, reg)),
+        )
+    }
+
+    /// The snapshot in `bytes`, if it is one of this version (and of `key`, when given: the
+    /// fuzz target leaves it out, or it would never get past it).
+    pub(crate) fn from_bytes(bytes: Vec<u8>, key: Option<u64>) -> Option<Snapshot> {
         let rec: SnapshotRec<'_> = postcard::from_bytes(&bytes).ok()?;
-        if rec.version != env!("CARGO_PKG_VERSION") || rec.key != snapshot_key(facts_key, reg) {
+        if rec.version != env!("CARGO_PKG_VERSION") || key.is_some_and(|k| rec.key != k) {
             return None;
         }
         // indexes are used as they are later: a file that decodes but points outside itself
