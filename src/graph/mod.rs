@@ -330,10 +330,14 @@ pub(crate) fn resolve_file<'r>(
             }
         })
         .collect();
+    // A reference the registry places in no cloud, and no region, counts for nothing: the
+    // infrastructure checks and the report look only at clouds and regions. Kept, they were
+    // much of the graph's infrastructure (every portable image and manifest key).
     let infra = f
         .infra
         .into_iter()
         .map(|i| classify_infra(reg, i))
+        .filter(|i| i.is_region || i.cloud.is_some())
         .collect();
     let mut deps = std::mem::take(&mut memo.deps);
     deps.sort_unstable();
