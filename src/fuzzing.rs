@@ -309,8 +309,39 @@ pub fn cache_files(data: &[u8]) {
             (Arc::from(p.as_str()), input)
         })
         .collect();
-    let reg = crate::graph::registry::Registry::default();
-    let _ = incremental(&snap, &inputs, &reg, &|_| Some(Default::default()));
+    let Some(settings) = e2e_settings() else {
+        panic!("the built-in rules or registry do not load");
+    };
+    let Some(graph) = incremental(&snap, &inputs, &settings.registry, &|_| {
+        Some(Default::default())
+    }) else {
+        return;
+    };
+    // what a focus run does with the graph: every graph rule, then every output format, with
+    // no source text for the cached files (as for context files)
+    let diagnostics =
+        crate::graph::rules::evaluate(&graph, &settings.rules, &settings.selection, None);
+    let rules = report::RuleMeta::all(&settings.rules);
+    let sources = std::collections::BTreeMap::new();
+    let r = Report {
+        diagnostics: &diagnostics,
+        show_summary: true,
+        sources: &sources,
+        summary: Summary::default(),
+        rules: &rules,
+        suppressed: &[],
+        threads: 1,
+    };
+    for format in [
+        OutputFormat::Human,
+        OutputFormat::Json,
+        OutputFormat::Sarif,
+        OutputFormat::Github,
+        OutputFormat::Junit,
+    ] {
+        let mut out = Vec::new();
+        assert!(report::render(format, &r, false, &mut out).is_ok());
+    }
 }
 
 /// Runs the target named `target` (as in `fuzz/fuzz_targets/`) on `data`; `false` for an

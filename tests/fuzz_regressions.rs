@@ -89,10 +89,10 @@ fn the_fuzz_crate_lists_every_target() {
 }
 
 /// The `cache_files` target on the real cache files of a focus run over the demo, intact and
-/// with every byte damaged in turn: the seeds the fuzzer starts from, and a sweep it would take
-/// a while to make.
+/// damaged at 400 places each: the seeds the fuzzer starts from, and a sweep it would take a
+/// while to make.
 #[test]
-fn cache_files_target_survives_every_damaged_byte_of_real_caches() {
+fn cache_files_target_survives_damaged_real_caches() {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo");
     let d = tempfile::TempDir::new().unwrap();
     let demo = d.path().join("demo");
@@ -127,7 +127,9 @@ fn cache_files_target_survives_every_damaged_byte_of_real_caches() {
         let mut input = vec![lead];
         input.extend(&good);
         assert!(fuzzing::run("cache_files", &input));
-        for i in 1..input.len() {
+        // 400 positions spread over each file: every byte, with the rules and reporters the
+        // target runs on a graph, took 40 s
+        for i in (1..input.len()).step_by((input.len() / 400).max(1)) {
             let mut bad = input.clone();
             bad[i] ^= 0xa5;
             fuzzing::run("cache_files", &bad);

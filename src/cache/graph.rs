@@ -372,7 +372,9 @@ pub fn incremental(
                     return Some(Part::default());
                 }
                 ENTRY_PATH.with(|p| *p.borrow_mut() = display.clone());
-                postcard::from_bytes(bytes).ok()
+                postcard::from_bytes::<Part>(bytes)
+                    .ok()
+                    .filter(Part::is_sound)
             }
             _ => Some(Part::default()),
         })

@@ -278,6 +278,14 @@ pub struct Part {
 }
 
 impl Part {
+    /// Whether the part holds together as resolution makes it: each route has a location per
+    /// member. A cached part that does not (damaged, or not written by hedge) is not used.
+    pub fn is_sound(&self) -> bool {
+        self.routes
+            .iter()
+            .all(|r| r.member_locs.len() == r.members.len())
+    }
+
     pub fn is_empty(&self) -> bool {
         self.routes.is_empty()
             && self.fallbacks.is_empty()
