@@ -365,6 +365,8 @@ pub fn incremental(
     let cached: Vec<Option<Part>> = files
         .par_iter()
         .enumerate()
+        // short chunks: one core decoded a long run of big parts alone
+        .with_max_len(32)
         .map(|(pos, (display, input))| match input {
             Input::Cached(e) if !redone.contains_key(&pos) => {
                 let bytes = rec.files[e.index as usize].part;
