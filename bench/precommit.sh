@@ -17,11 +17,9 @@
 # Prints SKIPPED (exit 0) without ../shared/bench or the generated tree.
 set -euo pipefail
 
-repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-shared="$repo/../shared/bench"
-data="${BENCH_DATA:-${TMPDIR:-/tmp}/hedge-bench}"
+# shellcheck source=bench/env.sh
+. "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 size="${1:-10000}"
-runs="${BENCH_RUNS:-5}"
 tree="$data/corpus/n$size"
 
 if [ ! -f "$shared/timeit.py" ]; then

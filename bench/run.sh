@@ -28,11 +28,9 @@
 # table.md); the tables also go to stdout, progress to stderr.
 set -euo pipefail
 
-repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-shared="$repo/../shared/bench"
-data="${BENCH_DATA:-${TMPDIR:-/tmp}/hedge-bench}"
+# shellcheck source=bench/env.sh
+. "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 peers="${PEERS_DIR:-$data/peers}"
-runs="${BENCH_RUNS:-5}"
 peer_list="${BENCH_PEERS-semgrep,spectral,checkov}"
 checkov_max="${BENCH_CHECKOV_MAX:-1000}"
 spectral_max="${BENCH_SPECTRAL_MAX:-10000}"

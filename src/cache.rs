@@ -114,7 +114,7 @@ pub struct FactsCache {
     /// of the files it re-resolves, and reading and indexing 20 MB of them cost it 20 ms.
     loaded: std::sync::OnceLock<Loaded>,
     stamps: Mutex<HashMap<Arc<str>, Stamp>>,
-    focus: HashSet<Arc<str>>,
+    focus: Arc<HashSet<Arc<str>>>,
     dirty: AtomicBool,
     /// The graph of the last full build (see [`graph`]), when it was made with these rules
     /// and this registry.
@@ -157,7 +157,7 @@ impl FactsCache {
     pub fn open(
         root: &Path,
         key: u64,
-        focus: HashSet<Arc<str>>,
+        focus: Arc<HashSet<Arc<str>>>,
         reg: &crate::graph::registry::Registry,
     ) -> FactsCache {
         let file = root
@@ -244,15 +244,7 @@ impl FactsCache {
             self.restamped.fetch_add(1, Ordering::Relaxed);
         }
         if let Some(now) = now {
-            let hit = self
-                .facts()
-                .old
-                .lock()
-                .ok()
-                .and_then(|mut m| m.remove(&*c.display))
-                .filter(|e| e.0 == now)
-                .and_then(|(_, range)| self.decode(&c.display, range));
-            if let Some(e) = hit {
+            if let Some(e) = self.take_facts(&c.display, now) {
                 if let Ok(mut s) = self.stamps.lock() {
                     s.insert(c.display.clone(), now);
                 }
@@ -278,6 +270,14 @@ impl FactsCache {
             s.insert(c.display.clone(), now);
         }
         report
+    }
+
+    /// A file's entry in the facts cache, taken out of it, when it was cached with `stamp`.
+    fn take_facts(&self, display: &Arc<str>, stamp: Stamp) -> Option<Body> {
+        let (old, range) = self.facts().old.lock().ok()?.remove(&**display)?;
+        (old == stamp)
+            .then(|| self.decode(display, range))
+            .flatten()
     }
 
     fn decode(&self, display: &Arc<str>, range: std::ops::Range<usize>) -> Option<Body> {
@@ -314,15 +314,7 @@ impl FactsCache {
             .lock()
             .ok()
             .and_then(|s| s.get(&c.display).copied());
-        let hit = self
-            .facts()
-            .old
-            .lock()
-            .ok()
-            .and_then(|mut m| m.remove(&*c.display))
-            .filter(|e| Some(e.0) == stamp)
-            .and_then(|(_, range)| self.decode(&c.display, range));
-        match hit {
+        match stamp.and_then(|s| self.take_facts(&c.display, s)) {
             Some(body) => body.facts,
             None => {
                 self.dirty.store(true, Ordering::Relaxed);
@@ -378,7 +370,8 @@ impl FactsCache {
             }
         }
         self.store(files);
-        let stamps = self.stamps.lock().map(|s| s.clone()).unwrap_or_default();
+        // a poisoned lock only means a worker panicked; the stamps it holds are still right
+        let stamps = self.stamps.lock().unwrap_or_else(|p| p.into_inner());
         let full = files
             .iter_mut()
             .map(|f| graph::Full {
@@ -389,6 +382,7 @@ impl FactsCache {
                 facts: std::mem::take(&mut f.facts),
             })
             .collect();
+        drop(stamps);
         graph::build_and_write(&self.snapshot_file, self.key, full, reg)
     }
 

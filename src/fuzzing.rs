@@ -213,6 +213,20 @@ fn e2e_settings() -> Option<&'static Settings> {
         .as_ref()
 }
 
+/// Renders a report in every format the targets check; each must succeed.
+fn render_all(r: &Report<'_>) {
+    for format in [
+        OutputFormat::Human,
+        OutputFormat::Json,
+        OutputFormat::Sarif,
+        OutputFormat::Github,
+        OutputFormat::Junit,
+    ] {
+        let mut out = Vec::new();
+        assert!(report::render(format, r, false, &mut out).is_ok());
+    }
+}
+
 /// Bytes → a file classified by name → every built-in rule, the graph and its rules →
 /// every output format.
 pub fn end_to_end(data: &[u8]) {
@@ -260,16 +274,7 @@ pub fn end_to_end(data: &[u8]) {
         suppressed: &outcome.suppressed,
         threads: 1,
     };
-    for format in [
-        OutputFormat::Human,
-        OutputFormat::Json,
-        OutputFormat::Sarif,
-        OutputFormat::Github,
-        OutputFormat::Junit,
-    ] {
-        let mut out = Vec::new();
-        assert!(report::render(format, &r, false, &mut out).is_ok());
-    }
+    render_all(&r);
 }
 
 /// The files of `.hedge-cache/` that a focus run trusts after checking them: a graph cache
@@ -332,16 +337,7 @@ pub fn cache_files(data: &[u8]) {
         suppressed: &[],
         threads: 1,
     };
-    for format in [
-        OutputFormat::Human,
-        OutputFormat::Json,
-        OutputFormat::Sarif,
-        OutputFormat::Github,
-        OutputFormat::Junit,
-    ] {
-        let mut out = Vec::new();
-        assert!(report::render(format, &r, false, &mut out).is_ok());
-    }
+    render_all(&r);
 }
 
 /// Runs the target named `target` (as in `fuzz/fuzz_targets/`) on `data`; `false` for an

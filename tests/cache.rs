@@ -262,6 +262,8 @@ fn graph_cache_follows_edits_into_the_files_that_depend_on_them() {
         }
         incremental
     };
+    // the named contract's findings, with the cache
+    let contract = || focus(p, &[CONTRACT], true).0;
     same("cold");
     assert_eq!(
         same("warm"),
@@ -276,14 +278,14 @@ fn graph_cache_follows_edits_into_the_files_that_depend_on_them() {
     // file nor, in some sets, .env is named.
     edit(p, ".env", "openai/gpt-4o", "anthropic/claude-haiku-4-5");
     assert_eq!(same("an env value changed"), sets.len());
-    let after = focus(p, &[CONTRACT], true).0;
+    let after = contract();
     assert!(after.contains("also use anthropic, mistral"), "{after}");
 
     // a new file sets the variable to another value (the reference becomes ambiguous), and
     // goes again
     fs::write(p.join("deploy/.env"), "CHAT_MODEL=openai/gpt-4o-mini\n").unwrap();
     same("a file added");
-    assert!(focus(p, &[CONTRACT], true).0.contains("also use mistral\n"));
+    assert!(contract().contains("also use mistral\n"));
     fs::remove_file(p.join("deploy/.env")).unwrap();
     same("a file removed");
 
@@ -298,38 +300,28 @@ fn graph_cache_follows_edits_into_the_files_that_depend_on_them() {
     fs::write(p.join("deploy/batch.env"), "BATCH_MODEL=openai/gpt-4o\n").unwrap();
     same("a new name looked up");
     assert_eq!(same("after the rewrite"), sets.len());
-    assert!(focus(p, &[CONTRACT], true)
-        .0
-        .contains("also use anthropic, openai"));
+    assert!(contract().contains("also use anthropic, openai"));
 
     // the walk is not repeated while its directories and ignore files are unchanged: an
     // ignore file that appears, changes or goes must still count
     fs::write(p.join(".gitignore"), "deploy/\n").unwrap();
     same("deploy/ ignored");
-    assert!(focus(p, &[CONTRACT], true)
-        .0
-        .contains("also use anthropic\n"));
+    assert!(contract().contains("also use anthropic\n"));
     fs::write(p.join(".gitignore"), "gw/chat.yaml\n").unwrap();
     same("an ignore file edited");
-    assert!(focus(p, &[CONTRACT], true).0.contains("also use openai\n"));
+    assert!(contract().contains("also use openai\n"));
     fs::remove_file(p.join(".gitignore")).unwrap();
     same("the ignore file removed");
-    assert!(focus(p, &[CONTRACT], true)
-        .0
-        .contains("also use anthropic, openai"));
+    assert!(contract().contains("also use anthropic, openai"));
     fs::write(p.join("deploy/.ignore"), "batch.env\n").unwrap();
     same("a nested ignore file");
-    assert!(focus(p, &[CONTRACT], true)
-        .0
-        .contains("also use anthropic\n"));
+    assert!(contract().contains("also use anthropic\n"));
     fs::remove_file(p.join("deploy/.ignore")).unwrap();
 
     // same size, other content; and a touched file that keeps its content
     edit(p, "deploy/batch.env", "openai/gpt-4o", "mistral/abcde");
     same("same size");
-    assert!(focus(p, &[CONTRACT], true)
-        .0
-        .contains("also use anthropic, mistral"));
+    assert!(contract().contains("also use anthropic, mistral"));
     let f = fs::File::options()
         .append(true)
         .open(p.join("gw/chat.yaml"))
@@ -340,9 +332,7 @@ fn graph_cache_follows_edits_into_the_files_that_depend_on_them() {
     // a file the cache holds, and that set a looked-up variable, is deleted: nobody sets it now
     fs::remove_file(p.join("deploy/batch.env")).unwrap();
     same("a cached file removed");
-    assert!(focus(p, &[CONTRACT], true)
-        .0
-        .contains("also use anthropic\n"));
+    assert!(contract().contains("also use anthropic\n"));
 }
 
 /// A focus run reports, for each named file, exactly the lines a check of the whole project

@@ -165,27 +165,26 @@ pub fn evaluate(
         p.file_name()
             .is_some_and(|n| n == "hedge.toml" || n == ".hedge.toml")
     });
+    // the named files as discovery shows them: the walk's root comes first in `walk_paths`
+    let named: Arc<HashSet<Arc<str>>> = Arc::new(
+        walk_paths
+            .iter()
+            .skip(1)
+            .map(|p| crate::discover::display_path(p))
+            .collect(),
+    );
     // only the named files' findings are reported (unless a configuration file is named: its
     // unused-entry findings need every finding)
     if let (Some(_), false) = (&focus, names_config) {
-        settings.focus = Some(Arc::new(
-            walk_paths[1..]
-                .iter()
-                .map(|p| crate::discover::display_path(p))
-                .collect(),
-        ));
+        settings.focus = Some(named.clone());
     }
     if let (true, false, true, Some((root, _))) = (args.cache, names_config, settings.facts, &focus)
     {
-        let named = walk_paths[1..]
-            .iter()
-            .map(|p| crate::discover::display_path(p))
-            .collect();
         let key = crate::cache::key(&settings);
         settings.cache = Some(Arc::new(crate::cache::FactsCache::open(
             root,
             key,
-            named,
+            named.clone(),
             &settings.registry,
         )));
     }
@@ -200,7 +199,7 @@ pub fn evaluate(
     // pre-commit run's context yields tens of thousands). Not when a configuration file is
     // named: its unused-entry findings need every finding to tell what its entries matched.
     if let (Some((_, files)), false) = (&focus, names_config) {
-        retain_focus(&mut outcome, files, &walk_paths[1..]);
+        retain_focus(&mut outcome, files, &named);
     }
     // nested configurations found by the walk govern their directories
     let root_path = config.path.as_deref().unwrap_or_default().to_string();
@@ -327,7 +326,7 @@ pub fn evaluate(
     }
 
     if let Some((_, files)) = &focus {
-        retain_focus(&mut outcome, files, &walk_paths[1..]);
+        retain_focus(&mut outcome, files, &named);
     }
 
     let metas = crate::report::RuleMeta::all(&settings.rules);
@@ -496,15 +495,15 @@ pub fn run(args: &CheckArgs, mode: Mode<'_>) -> i32 {
 }
 
 /// Keeps the findings in the named files of a focus run.
-fn retain_focus(outcome: &mut pipeline::Outcome, files: &HashSet<PathBuf>, named: &[PathBuf]) {
-    // The named files were discovered under the display paths of `named`, and every other
+fn retain_focus(
+    outcome: &mut pipeline::Outcome,
+    files: &HashSet<PathBuf>,
+    named: &HashSet<Arc<str>>,
+) {
+    // The named files were discovered under the display paths in `named`, and every other
     // discovered file is context. Only a path that is no discovered file's (the
     // configuration's, spelled another way) needs the file system to tell; asking it for every
     // context file with a graph finding cost a pre-commit run 19 ms of 320.
-    let named: HashSet<Arc<str>> = named
-        .iter()
-        .map(|p| crate::discover::display_path(p))
-        .collect();
     let discovered: HashSet<&str> = outcome.files.iter().map(|f| &*f.display).collect();
     let mut canon: std::collections::HashMap<Arc<str>, bool> = Default::default();
     let mut keep = |d: &crate::diag::Diagnostic| {
