@@ -90,20 +90,6 @@ struct CacheFileRef<'a> {
     entries: Vec<(&'a str, Stamp, Vec<u8>)>,
 }
 
-thread_local! {
-    /// The path of the entry being decoded, for its locations (see `diag::Location::path`).
-    static ENTRY_PATH: std::cell::RefCell<Arc<str>> = std::cell::RefCell::new(Arc::from(""));
-}
-
-pub(crate) fn skip_path<S: serde::Serializer>(_: &Arc<str>, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_unit()
-}
-
-pub(crate) fn entry_path<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Arc<str>, D::Error> {
-    <()>::deserialize(d)?;
-    Ok(ENTRY_PATH.with(|p| p.borrow().clone()))
-}
-
 /// The cache of one run: what the last run left, and the stamps this run saw.
 #[derive(Debug)]
 pub struct FactsCache {
@@ -238,6 +224,7 @@ impl FactsCache {
                 source: None,
                 suppressions: Vec::new(),
                 cached: true,
+                packed: None,
             };
         }
         if self.snapshot.is_some() {
@@ -258,6 +245,7 @@ impl FactsCache {
                     source: None,
                     suppressions: Vec::new(),
                     cached: false,
+                    packed: None,
                 };
             }
         }
@@ -282,8 +270,7 @@ impl FactsCache {
 
     fn decode(&self, display: &Arc<str>, range: std::ops::Range<usize>) -> Option<Body> {
         let bytes = self.facts().bytes.get(range)?;
-        ENTRY_PATH.with(|p| *p.borrow_mut() = display.clone());
-        postcard::from_bytes(bytes).ok()
+        crate::diag::in_file::decode(display, bytes)
     }
 
     /// A named file: always checked in full; its stamp is recorded so the next run, in which it

@@ -39,12 +39,12 @@ impl fmt::Display for Severity {
 /// A place in a file: byte span plus its resolved start and end positions.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Location {
-    /// The path as shown to the user, with `/` separators. Serde (used only by the facts
-    /// cache) leaves it out: every location of a file's facts is in that file, and the cache
-    /// restores it from the entry (`cache::with_path`).
+    /// The path as shown to the user, with `/` separators. Serde (used only for a file's own
+    /// facts: the `--cache` files and packed facts) leaves it out: every location of a file's
+    /// facts is in that file, and [`in_file::decode`] restores it.
     #[serde(
-        serialize_with = "crate::cache::skip_path",
-        deserialize_with = "crate::cache::entry_path"
+        serialize_with = "in_file::skip_path",
+        deserialize_with = "in_file::restore_path"
     )]
     pub path: Arc<str>,
     pub span: Span,
@@ -54,6 +54,39 @@ pub struct Location {
     /// fingerprints (SARIF, GitLab, baselines) key on, taken while the worker still has the text
     /// so that reporters never need to keep whole files in memory.
     pub text_hash: u64,
+}
+
+/// Encoded locations without their path, which the decoder of one file's data supplies.
+pub(crate) mod in_file {
+    use std::cell::RefCell;
+    use std::sync::Arc;
+
+    use serde::Deserialize;
+
+    thread_local! {
+        /// The file whose data is being decoded on this thread.
+        static PATH: RefCell<Arc<str>> = RefCell::new(Arc::from(""));
+    }
+
+    /// Decodes postcard `bytes` written for the file at `path`: every location gets that path.
+    pub(crate) fn decode<T: serde::de::DeserializeOwned>(
+        path: &Arc<str>,
+        bytes: &[u8],
+    ) -> Option<T> {
+        PATH.with(|p| *p.borrow_mut() = path.clone());
+        postcard::from_bytes(bytes).ok()
+    }
+
+    pub(super) fn skip_path<S: serde::Serializer>(_: &Arc<str>, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_unit()
+    }
+
+    pub(super) fn restore_path<'de, D: serde::Deserializer<'de>>(
+        d: D,
+    ) -> Result<Arc<str>, D::Error> {
+        <()>::deserialize(d)?;
+        Ok(PATH.with(|p| p.borrow().clone()))
+    }
 }
 
 /// How much of a span's text identifies a finding: enough to tell two values apart, and a

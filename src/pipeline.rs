@@ -15,7 +15,7 @@ use crate::diag::{codes, Diagnostic, Severity};
 use crate::discover::{self, classify, Candidate, Class, UsageError};
 use crate::engine::eval;
 use crate::engine::ruleset::{RuleSet, Selection};
-use crate::graph::facts::{self, FileFacts};
+use crate::graph::facts::{self, Facts, FileFacts};
 use crate::graph::registry::Registry;
 use crate::graph::{self as provider_graph, Graph};
 use crate::load::{self, Loaded};
@@ -90,6 +90,9 @@ pub struct FileReport {
     /// A context file of a focus run whose share of the graph is cached (`cache::graph`): it
     /// was not read, and its facts are empty.
     pub cached: bool,
+    /// The facts, packed by the worker when nothing reads them before the graph does (a run
+    /// without `--cache`); `facts` is then empty.
+    pub packed: Option<facts::Packed>,
 }
 
 #[derive(Debug, Default)]
@@ -134,7 +137,14 @@ pub fn run(roots: &[PathBuf], settings: &Settings) -> Result<Outcome, UsageError
                     cache.focus_file(c, || check_file_guarded(c, settings))
                 }
                 Some(cache) => cache.context_file(c, || check_file_guarded(c, settings)),
-                None => check_file_guarded(c, settings),
+                None => {
+                    let mut report = check_file_guarded(c, settings);
+                    report.packed = facts::Packed::pack(&report.display, &report.facts);
+                    if report.packed.is_some() {
+                        report.facts = FileFacts::default();
+                    }
+                    report
+                }
             })
             .collect()
     };
@@ -173,11 +183,14 @@ pub fn finish(
 ) -> Outcome {
     let mut files = files;
     // Files are in path order, so the graph (and everything built from it) is deterministic.
-    let facts: Vec<FileFacts> = files
+    let facts: Vec<Facts> = files
         .iter_mut()
-        .map(|f| std::mem::take(&mut f.facts))
+        .map(|f| match f.packed.take() {
+            Some(p) => Facts::Packed(p),
+            None => Facts::Plain(std::mem::take(&mut f.facts)),
+        })
         .collect();
-    let graph = Graph::build(facts, &settings.registry);
+    let graph = Graph::build_from(facts, &settings.registry);
     finish_with_graph(files, graph, skipped, diagnostics, settings)
 }
 
@@ -271,6 +284,7 @@ pub(crate) fn check_file_guarded(c: &Candidate, settings: &Settings) -> FileRepo
                 source: None,
                 suppressions: Vec::new(),
                 cached: false,
+                packed: None,
             }
         }
     }
@@ -318,6 +332,7 @@ pub fn check_file(c: &Candidate, settings: &Settings) -> FileReport {
                     .map(|p| Arc::from(p.text)),
                 suppressions: Vec::new(),
                 cached: false,
+                packed: None,
             }
         }
     };
@@ -429,6 +444,7 @@ pub fn check_text(c: &Candidate, file: &SourceFile, settings: &Settings) -> File
         source,
         suppressions,
         cached: false,
+        packed: None,
     }
 }
 

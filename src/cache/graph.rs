@@ -22,7 +22,7 @@ use std::sync::Arc;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::{Stamp, ENTRY_PATH};
+use super::Stamp;
 use crate::graph::facts::{EnvFact, FileFacts, ObjectFact, Val};
 use crate::graph::registry::Registry;
 use crate::graph::{resolve_file, Graph, Key, Lookup, Memo, Part};
@@ -204,8 +204,10 @@ fn answer(key: &Key, parts: &[(&str, &[u8])]) -> Option<Answer> {
         Key::Object(..) => match parts.first() {
             None => Some(Answer::Object(None)),
             Some((path, b)) => {
-                ENTRY_PATH.with(|p| *p.borrow_mut() = Arc::from(*path));
-                Some(Answer::Object(Some(postcard::from_bytes(b).ok()?)))
+                let path: Arc<str> = Arc::from(*path);
+                Some(Answer::Object(Some(crate::diag::in_file::decode(
+                    &path, b,
+                )?)))
             }
         },
     }
@@ -373,10 +375,7 @@ pub fn incremental(
                 if bytes.is_empty() {
                     return Some(Part::default());
                 }
-                ENTRY_PATH.with(|p| *p.borrow_mut() = display.clone());
-                postcard::from_bytes::<Part>(bytes)
-                    .ok()
-                    .filter(Part::is_sound)
+                crate::diag::in_file::decode::<Part>(display, bytes).filter(Part::is_sound)
             }
             _ => Some(Part::default()),
         })

@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::diag::Location;
 use crate::engine::ruleset::Role;
-use facts::{DeploymentFact, FileFacts, Val};
+use facts::{DeploymentFact, Facts, FileFacts, Val};
 pub use grade::Grade;
 use registry::{host_of, Registry};
 
@@ -161,9 +161,10 @@ pub struct Graph {
     in_edges: Vec<Vec<usize>>,
 }
 
-/// Environment variables set anywhere in the project, by name, each with its values in path order. Looked up only, never
-/// walked in order, so a hash map: a big project sets over a million (perf: the BTreeMap's
-/// string comparisons were a quarter second of one core at 50,000 files).
+/// Environment variables set anywhere in the project, by name, each with its distinct non-empty
+/// values in path order, at most two (see [`Lookup::env`]). Looked up only, never walked in
+/// order, so a hash map: a big project sets over a million (perf: the BTreeMap's string
+/// comparisons were a quarter second of one core at 50,000 files).
 type Env = HashMap<String, Vec<String>>;
 
 /// Named objects: (type, name) → fields.
@@ -181,7 +182,9 @@ pub enum Key {
 
 /// What values may refer to, project-wide.
 pub(crate) trait Lookup: Sync {
-    /// The values set for an environment variable, in path order.
+    /// The values set for an environment variable, in path order. A reference resolves when
+    /// they hold one distinct non-empty value and conflicts when they hold more, so a lookup
+    /// may leave out empty values and repeats, and stop at the second distinct value.
     fn env(&self, name: &str) -> Option<Cow<'_, [String]>>;
     /// The fields of the first object of the type and name, in path order.
     fn object(&self, object_type: &str, name: &str) -> Option<Cow<'_, [(String, Val)]>>;
@@ -205,8 +208,23 @@ impl Merged {
     }
 
     pub(crate) fn add(&mut self, env: Vec<facts::EnvFact>, objects: Vec<facts::ObjectFact>) {
+        // Only what a reference's resolution can tell apart is kept (see `Lookup::env`): a big
+        // project sets the same variables to the same values in thousands of manifests, and
+        // every value kept was a million strings at 50,000 files.
         for e in env {
-            self.env.entry(e.name).or_default().push(e.value);
+            if e.value.is_empty() {
+                continue;
+            }
+            match self.env.get_mut(&e.name) {
+                Some(vals) => {
+                    if vals.len() < 2 && !vals.contains(&e.value) {
+                        vals.push(e.value);
+                    }
+                }
+                None => {
+                    self.env.insert(e.name, vec![e.value]);
+                }
+            }
         }
         for o in objects {
             self.objects
@@ -364,8 +382,22 @@ pub(crate) fn resolve_file<'r>(
 impl Graph {
     /// Builds the graph, consuming each file's facts as it goes so that facts and graph are
     /// never both held in full (on a large tree they are the run's biggest allocations).
-    pub fn build(mut files: Vec<FileFacts>, reg: &Registry) -> Graph {
-        let lookups = Merged::take(&mut files);
+    pub fn build(files: Vec<FileFacts>, reg: &Registry) -> Graph {
+        Graph::build_from(files.into_iter().map(Facts::Plain).collect(), reg)
+    }
+
+    /// [`Graph::build`] from facts as extracted or packed (`facts::Packed`), unpacking each
+    /// file's only while it is resolved.
+    pub fn build_from(mut files: Vec<Facts>, reg: &Registry) -> Graph {
+        let mut lookups = Merged::default();
+        // Decoded in parallel a few hundred files at a time, and merged in path order: all
+        // of a big project's variables decoded at once were a hundred megabytes.
+        for chunk in files.chunks_mut(256) {
+            let taken: Vec<_> = chunk.par_iter_mut().map(Facts::take_lookups).collect();
+            for (env, objects) in taken {
+                lookups.add(env, objects);
+            }
+        }
         crate::timings::mark("graph: lookups merged");
         // Resolving a deployment and classifying an infrastructure reference read only the
         // registry and the project-wide lookups, and are most of this stage's work (registry
@@ -375,7 +407,7 @@ impl Graph {
             // short chunks: adaptive splitting left one core resolving alone (perf, 50k files)
             .with_max_len(8)
             .map_init(Memo::default, |memo, f| {
-                resolve_file(f, reg, &lookups, memo).0
+                resolve_file(f.into_rest(), reg, &lookups, memo).0
             })
             .collect();
         crate::timings::mark("graph: resolved");
@@ -812,5 +844,74 @@ fn classify_infra(reg: &Registry, i: facts::InfraFact) -> Infra {
         cloud,
         is_region,
         loc: i.loc,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<facts::EnvFact> {
+        pairs
+            .iter()
+            .map(|(n, v)| facts::EnvFact {
+                name: n.to_string(),
+                value: v.to_string(),
+            })
+            .collect()
+    }
+
+    fn reference(name: &str) -> Val {
+        let path: Arc<str> = Arc::from("a.yaml");
+        let file = crate::source::SourceFile::new(
+            "a.yaml".into(),
+            String::new(),
+            crate::source::Encoding::Utf8,
+        );
+        Val {
+            text: format!("os.environ/{name}"),
+            unknown: false,
+            loc: Location::new(&file, &path, crate::source::Span::new(0, 0)),
+            via: Vec::new(),
+            of: None,
+        }
+    }
+
+    /// Merged keeps at most two distinct non-empty values a variable: a reference must
+    /// resolve exactly as it did against every value of every file, in path order.
+    #[test]
+    fn merged_environment_resolves_as_every_value_would() {
+        let mut m = Merged::default();
+        // three files: repeats, an empty value, a second and a third distinct value
+        m.add(
+            env(&[("SAME", "a"), ("EMPTY", ""), ("CONFLICT", "x")]),
+            Vec::new(),
+        );
+        m.add(
+            env(&[("SAME", ""), ("CONFLICT", "y"), ("ONE", "v")]),
+            Vec::new(),
+        );
+        m.add(
+            env(&[("SAME", "a"), ("CONFLICT", "x"), ("CONFLICT", "z")]),
+            Vec::new(),
+        );
+        let mut memo = Memo::default();
+        let mut text = |name: &str| resolved_text(&m, &mut memo, &reference(name));
+        assert_eq!(text("SAME"), Ok(Some("a".into())));
+        assert_eq!(text("ONE"), Ok(Some("v".into())));
+        assert_eq!(
+            text("CONFLICT"),
+            Err("`CONFLICT` is set to different values in different files".into())
+        );
+        for unset in ["EMPTY", "NEVER"] {
+            assert_eq!(
+                text(unset),
+                Err(format!(
+                    "`os.environ/{unset}` is not set in any .env, compose file or manifest of the project"
+                ))
+            );
+        }
+        assert_eq!(m.env.get("CONFLICT").map(Vec::len), Some(2));
+        assert_eq!(m.env.get("SAME").map(Vec::len), Some(1));
     }
 }
