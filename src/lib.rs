@@ -22,6 +22,7 @@ pub mod fuzzing;
 pub mod graph;
 pub mod load;
 pub mod lsp;
+pub mod memory;
 pub mod model;
 pub mod parse;
 pub mod pipeline;

@@ -410,6 +410,7 @@ impl Graph {
                 resolve_file(f.into_rest(), reg, &lookups, memo).0
             })
             .collect();
+        crate::memory::release();
         crate::timings::mark("graph: resolved");
         Graph::assemble(parts)
     }
