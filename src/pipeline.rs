@@ -212,7 +212,7 @@ pub fn finish_with_graph(
         ..Outcome::default()
     };
     let mut files = files;
-    let graph_findings = provider_graph::rules::evaluate(
+    let graph_findings = provider_graph::rules::evaluate_per_rule(
         &outcome.graph,
         &settings.rules,
         &settings.selection,
@@ -222,9 +222,12 @@ pub fn finish_with_graph(
     // sized once: grown by doubling, the list of a big project's findings was copied into
     // buffers of up to twice its size
     outcome.diagnostics.reserve_exact(
-        graph_findings.len() + files.iter().map(|f| f.diagnostics.len()).sum::<usize>(),
+        graph_findings.iter().map(Vec::len).sum::<usize>()
+            + files.iter().map(|f| f.diagnostics.len()).sum::<usize>(),
     );
-    outcome.diagnostics.extend(graph_findings);
+    for mut list in graph_findings {
+        outcome.diagnostics.append(&mut list);
+    }
     for f in &mut files {
         // moved, not cloned: nothing reads a file's findings after this
         outcome.diagnostics.append(&mut f.diagnostics);

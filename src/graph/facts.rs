@@ -108,6 +108,20 @@ pub struct FileFacts {
 }
 
 impl FileFacts {
+    /// What the file adds to the graph (see [`crate::graph::Size`]).
+    pub fn size(&self) -> crate::graph::Size {
+        crate::graph::Size {
+            routes: self.routes.len(),
+            deployments: self
+                .routes
+                .iter()
+                .flat_map(|r| &r.members)
+                .map(|m| m.deployments.len())
+                .sum(),
+            infra: self.infra.len(),
+        }
+    }
+
     pub fn is_empty(&self) -> bool {
         self.routes.is_empty()
             && self.fallbacks.is_empty()
@@ -127,6 +141,7 @@ impl FileFacts {
 #[derive(Debug)]
 pub struct Packed {
     path: Arc<str>,
+    size: crate::graph::Size,
     lookups: Box<[u8]>,
     rest: Box<[u8]>,
 }
@@ -156,6 +171,7 @@ impl Packed {
         .ok()?;
         Some(Packed {
             path: path.clone(),
+            size: facts.size(),
             lookups: lookups.into_boxed_slice(),
             rest: rest.into_boxed_slice(),
         })
@@ -192,6 +208,13 @@ pub enum Facts {
 }
 
 impl Facts {
+    pub fn size(&self) -> crate::graph::Size {
+        match self {
+            Facts::Plain(f) => f.size(),
+            Facts::Packed(p) => p.size,
+        }
+    }
+
     /// Takes out the environment variables and objects.
     pub fn take_lookups(&mut self) -> (Vec<EnvFact>, Vec<ObjectFact>) {
         match self {

@@ -379,6 +379,166 @@ pub(crate) fn resolve_file<'r>(
     )
 }
 
+/// How many routes, deployments and infrastructure references a file contributes (for the
+/// infrastructure, an upper bound: resolution drops references in no cloud and no region).
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Size {
+    pub routes: usize,
+    pub deployments: usize,
+    pub infra: usize,
+}
+
+impl Size {
+    pub fn add(&mut self, other: &Size) {
+        self.routes += other.routes;
+        self.deployments += other.deployments;
+        self.infra += other.infra;
+    }
+}
+
+impl Part {
+    fn size(&self) -> Size {
+        Size {
+            routes: self.routes.len(),
+            deployments: self
+                .routes
+                .iter()
+                .flat_map(|r| &r.members)
+                .map(Vec::len)
+                .sum(),
+            infra: self.infra.len(),
+        }
+    }
+}
+
+/// Builds the graph part by part, in path order, so that a file's part can be dropped as soon
+/// as it is in: holding every part and the graph at once was the peak of a big run.
+pub struct Assembler {
+    g: Graph,
+}
+
+impl Assembler {
+    /// Sized up front: growing by doubling copied tens of megabytes on a big project, and
+    /// capacity that is never written (the infrastructure's upper bound) is never resident.
+    pub fn new(size: &Size) -> Assembler {
+        Assembler {
+            g: Graph {
+                routes: Vec::with_capacity(size.routes),
+                deployments: Vec::with_capacity(size.deployments),
+                infra: Vec::with_capacity(size.infra),
+                ..Graph::default()
+            },
+        }
+    }
+
+    /// Adds the next file's part.
+    pub fn add(&mut self, part: Part) {
+        let mut f = part;
+        let g = &mut self.g;
+        g.contracts.append(&mut f.contracts);
+        g.infra.append(&mut f.infra);
+        let first = g.routes.len();
+        for r in f.routes {
+            let id = g.routes.len();
+            let mut members = Vec::with_capacity(r.members.len());
+            for member in r.members {
+                let mut ids = Vec::with_capacity(member.len());
+                for dep in member {
+                    ids.push(g.deployments.len());
+                    g.deployments.push(dep.number(g.deployments.len(), id));
+                }
+                members.push(ids);
+            }
+            g.routes.push(Route {
+                id,
+                file: r.loc.path.clone(),
+                name: r.name,
+                extractor: r.extractor,
+                ordered: r.ordered,
+                needs: r.needs,
+                needs_met: r.needs_met,
+                members,
+                loc: r.loc,
+                member_locs: r.member_locs,
+            });
+        }
+        // ordered members: the first is the primary, each later one an outage fallback
+        for rid in first..g.routes.len() {
+            let route = &g.routes[rid];
+            if !route.ordered {
+                continue;
+            }
+            for mi in 1..route.members.len() {
+                let (grade, reason) = grade::grade_sets(g, &route.members[0], &route.members[mi]);
+                let edge = Edge {
+                    from: rid,
+                    to: Some(rid),
+                    to_name: route.name.clone(),
+                    to_member: Some(mi),
+                    role: Role::Outage,
+                    grade,
+                    reason,
+                    loc: route.member_locs[mi].clone(),
+                    from_loc: route.member_locs[0].clone(),
+                };
+                g.edges.push(edge);
+            }
+        }
+        // declared fallbacks name routes of the same file and extractor
+        for fb in &f.fallbacks {
+            let same = |r: &&Route| r.extractor == fb.extractor && r.id >= first;
+            let sources: Vec<usize> = match &fb.from {
+                Some(from) => g.routes[first..]
+                    .iter()
+                    .filter(same)
+                    .filter(|r| r.name == from.text)
+                    .map(|r| r.id)
+                    .collect(),
+                None => g.routes[first..]
+                    .iter()
+                    .filter(same)
+                    .filter(|r| r.name != fb.to.text)
+                    .map(|r| r.id)
+                    .collect(),
+            };
+            let target = g.routes[first..]
+                .iter()
+                .filter(same)
+                .find(|r| r.name == fb.to.text)
+                .map(|r| r.id);
+            for s in sources {
+                let (grade, reason) = match target {
+                    Some(t) => grade::grade_sets(&*g, &primary(&g.routes[s]), &all(&g.routes[t])),
+                    None => (
+                        Grade::Unknown,
+                        format!("no route named `{}` in this file", fb.to.text),
+                    ),
+                };
+                let from_loc = fb
+                    .from
+                    .as_ref()
+                    .map_or(g.routes[s].loc.clone(), |v| v.loc.clone());
+                g.edges.push(Edge {
+                    from: s,
+                    to: target,
+                    to_name: fb.to.text.clone(),
+                    to_member: None,
+                    role: fb.role,
+                    grade,
+                    reason,
+                    loc: fb.to.loc.clone(),
+                    from_loc,
+                });
+            }
+        }
+    }
+
+    pub fn finish(mut self) -> Graph {
+        self.g.index_edges();
+        self.g
+    }
+}
+
 impl Graph {
     /// Builds the graph, consuming each file's facts as it goes so that facts and graph are
     /// never both held in full (on a large tree they are the run's biggest allocations).
@@ -399,141 +559,49 @@ impl Graph {
             }
         }
         crate::timings::mark("graph: lookups merged");
+        let mut size = Size::default();
+        for f in &files {
+            size.add(&f.size());
+        }
+        let mut asm = Assembler::new(&size);
         // Resolving a deployment and classifying an infrastructure reference read only the
         // registry and the project-wide lookups, and are most of this stage's work (registry
-        // regexes over every model and endpoint), so every core does them, file by file.
-        let parts: Vec<Part> = files
-            .into_par_iter()
-            // short chunks: adaptive splitting left one core resolving alone (perf, 50k files)
-            .with_max_len(8)
-            .map_init(Memo::default, |memo, f| {
-                resolve_file(f.into_rest(), reg, &lookups, memo).0
-            })
-            .collect();
-        crate::memory::release();
-        crate::timings::mark("graph: resolved");
-        Graph::assemble(parts)
+        // regexes over every model and endpoint), so every core does them, file by file. A
+        // thousand files at a time: each batch's parts go into the graph, and are dropped,
+        // before the next is resolved.
+        let mut files = files.into_iter();
+        loop {
+            let batch: Vec<Facts> = files.by_ref().take(1024).collect();
+            if batch.is_empty() {
+                break;
+            }
+            let parts: Vec<Part> = batch
+                .into_par_iter()
+                // short chunks: adaptive splitting left one core resolving alone (perf)
+                .with_max_len(8)
+                .map_init(Memo::default, |memo, f| {
+                    resolve_file(f.into_rest(), reg, &lookups, memo).0
+                })
+                .collect();
+            for p in parts {
+                asm.add(p);
+            }
+        }
+        crate::timings::mark("graph: resolved and assembled");
+        asm.finish()
     }
 
     /// Numbers the files' parts in path order and links their fallbacks.
     pub fn assemble(parts: Vec<Part>) -> Graph {
-        // sized up front: growing them by doubling copied tens of megabytes on a big project
-        let routes = parts.iter().map(|p| p.routes.len()).sum();
-        let deployments = parts
-            .iter()
-            .flat_map(|p| &p.routes)
-            .flat_map(|r| &r.members)
-            .map(Vec::len)
-            .sum();
-        let mut g = Graph {
-            routes: Vec::with_capacity(routes),
-            deployments: Vec::with_capacity(deployments),
-            infra: Vec::with_capacity(parts.iter().map(|p| p.infra.len()).sum()),
-            ..Graph::default()
-        };
-        for mut f in parts {
-            g.contracts.append(&mut f.contracts);
-            g.infra.append(&mut f.infra);
-            let first = g.routes.len();
-            for r in f.routes {
-                let id = g.routes.len();
-                let mut members = Vec::with_capacity(r.members.len());
-                for member in r.members {
-                    let mut ids = Vec::with_capacity(member.len());
-                    for dep in member {
-                        ids.push(g.deployments.len());
-                        g.deployments.push(dep.number(g.deployments.len(), id));
-                    }
-                    members.push(ids);
-                }
-                g.routes.push(Route {
-                    id,
-                    file: r.loc.path.clone(),
-                    name: r.name,
-                    extractor: r.extractor,
-                    ordered: r.ordered,
-                    needs: r.needs,
-                    needs_met: r.needs_met,
-                    members,
-                    loc: r.loc,
-                    member_locs: r.member_locs,
-                });
-            }
-            // ordered members: the first is the primary, each later one an outage fallback
-            for rid in first..g.routes.len() {
-                let route = &g.routes[rid];
-                if !route.ordered {
-                    continue;
-                }
-                for mi in 1..route.members.len() {
-                    let (grade, reason) =
-                        grade::grade_sets(&g, &route.members[0], &route.members[mi]);
-                    let edge = Edge {
-                        from: rid,
-                        to: Some(rid),
-                        to_name: route.name.clone(),
-                        to_member: Some(mi),
-                        role: Role::Outage,
-                        grade,
-                        reason,
-                        loc: route.member_locs[mi].clone(),
-                        from_loc: route.member_locs[0].clone(),
-                    };
-                    g.edges.push(edge);
-                }
-            }
-            // declared fallbacks name routes of the same file and extractor
-            for fb in &f.fallbacks {
-                let same = |r: &&Route| r.extractor == fb.extractor && r.id >= first;
-                let sources: Vec<usize> = match &fb.from {
-                    Some(from) => g.routes[first..]
-                        .iter()
-                        .filter(same)
-                        .filter(|r| r.name == from.text)
-                        .map(|r| r.id)
-                        .collect(),
-                    None => g.routes[first..]
-                        .iter()
-                        .filter(same)
-                        .filter(|r| r.name != fb.to.text)
-                        .map(|r| r.id)
-                        .collect(),
-                };
-                let target = g.routes[first..]
-                    .iter()
-                    .filter(same)
-                    .find(|r| r.name == fb.to.text)
-                    .map(|r| r.id);
-                for s in sources {
-                    let (grade, reason) = match target {
-                        Some(t) => {
-                            grade::grade_sets(&g, &primary(&g.routes[s]), &all(&g.routes[t]))
-                        }
-                        None => (
-                            Grade::Unknown,
-                            format!("no route named `{}` in this file", fb.to.text),
-                        ),
-                    };
-                    let from_loc = fb
-                        .from
-                        .as_ref()
-                        .map_or(g.routes[s].loc.clone(), |v| v.loc.clone());
-                    g.edges.push(Edge {
-                        from: s,
-                        to: target,
-                        to_name: fb.to.text.clone(),
-                        to_member: None,
-                        role: fb.role,
-                        grade,
-                        reason,
-                        loc: fb.to.loc.clone(),
-                        from_loc,
-                    });
-                }
-            }
+        let mut size = Size::default();
+        for p in &parts {
+            size.add(&p.size());
         }
-        g.index_edges();
-        g
+        let mut asm = Assembler::new(&size);
+        for p in parts {
+            asm.add(p);
+        }
+        asm.finish()
     }
 
     fn index_edges(&mut self) {
