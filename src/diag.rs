@@ -56,28 +56,6 @@ pub struct Location {
     pub text_hash: u64,
 }
 
-/// The shared copy of a rule id. A big project's 300,000 findings carry a few dozen ids, and
-/// one allocation per finding for its id was 12 MB. The set only grows with ids of loaded
-/// rule packs, so it stays small even in a long-lived editor session.
-fn rule_id(id: &str) -> Arc<str> {
-    use std::collections::HashSet;
-    use std::sync::{OnceLock, RwLock};
-    static IDS: OnceLock<RwLock<HashSet<Arc<str>>>> = OnceLock::new();
-    let ids = IDS.get_or_init(Default::default);
-    if let Some(shared) = ids.read().ok().and_then(|set| set.get(id).cloned()) {
-        return shared;
-    }
-    let Ok(mut set) = ids.write() else {
-        return Arc::from(id);
-    };
-    if let Some(shared) = set.get(id) {
-        return shared.clone();
-    }
-    let shared: Arc<str> = Arc::from(id);
-    set.insert(shared.clone());
-    shared
-}
-
 /// Encoded locations without their path, which the decoder of one file's data supplies.
 pub(crate) mod in_file {
     use std::cell::RefCell;
@@ -175,7 +153,7 @@ impl Diagnostic {
         message: impl Into<String>,
     ) -> Diagnostic {
         Diagnostic {
-            rule: rule_id(rule),
+            rule: crate::intern::name(rule),
             severity,
             message: message.into(),
             path: path.clone(),

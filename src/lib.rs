@@ -20,6 +20,7 @@ pub mod engine;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod graph;
+pub mod intern;
 pub mod load;
 pub mod lsp;
 pub mod memory;

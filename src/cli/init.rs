@@ -138,7 +138,7 @@ pub fn run(args: &InitArgs) -> i32 {
         .deployments
         .iter()
         .filter(|d| !d.self_hosted)
-        .filter_map(|d| d.operator.clone())
+        .filter_map(|d| d.operator.as_deref().map(str::to_string))
         .collect();
     vendors.sort();
     vendors.dedup();

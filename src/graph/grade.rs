@@ -78,7 +78,7 @@ pub fn grade(p: &Deployment, f: &Deployment) -> (Grade, String) {
             };
         }
         return match &p.cloud {
-            Some(c) if HYPERSCALERS.contains(&c.as_str()) => (
+            Some(c) if HYPERSCALERS.contains(&&**c) => (
                 Grade::SharedCloud,
                 format!("different model families, but both run on {c} ({po})"),
             ),

@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::diag::Location;
 use crate::engine::ruleset::Role;
+use crate::intern;
 use facts::{DeploymentFact, Facts, FileFacts, Val};
 pub use grade::Grade;
 use registry::{host_of, Registry};
@@ -28,10 +29,10 @@ use registry::{host_of, Registry};
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Placed {
     pub member: usize,
-    pub operator: Option<String>,
-    pub lab: Option<String>,
-    pub cloud: Option<String>,
-    pub parent: Option<String>,
+    pub operator: Option<Arc<str>>,
+    pub lab: Option<Arc<str>>,
+    pub cloud: Option<Arc<str>>,
+    pub parent: Option<Arc<str>>,
     pub region: Option<String>,
     pub model: Option<String>,
     pub endpoint: Option<String>,
@@ -39,7 +40,7 @@ pub struct Placed {
     pub self_hosted: bool,
     pub rpm: Option<u64>,
     pub tpm: Option<u64>,
-    pub jurisdiction: Option<String>,
+    pub jurisdiction: Option<Arc<str>>,
     pub unknown: Option<String>,
     pub loc: Option<Location>,
     pub vendor_loc: Option<Location>,
@@ -76,10 +77,10 @@ pub struct Deployment {
     pub route: usize,
     pub member: usize,
     /// Registry operator id; `None` when it cannot be resolved (see `unknown`).
-    pub operator: Option<String>,
-    pub lab: Option<String>,
-    pub cloud: Option<String>,
-    pub parent: Option<String>,
+    pub operator: Option<Arc<str>>,
+    pub lab: Option<Arc<str>>,
+    pub cloud: Option<Arc<str>>,
+    pub parent: Option<Arc<str>>,
     pub region: Option<String>,
     pub model: Option<String>,
     pub endpoint: Option<String>,
@@ -88,7 +89,7 @@ pub struct Deployment {
     pub rpm: Option<u64>,
     pub tpm: Option<u64>,
     /// Country of the parent company's headquarters.
-    pub jurisdiction: Option<String>,
+    pub jurisdiction: Option<Arc<str>>,
     /// Why the operator is unknown, for messages.
     pub unknown: Option<String>,
     #[serde(skip)]
@@ -140,7 +141,7 @@ pub struct Edge {
 pub struct Infra {
     pub text: String,
     /// `None`: the registry names no cloud for it (portable, or unknown).
-    pub cloud: Option<String>,
+    pub cloud: Option<Arc<str>>,
     /// Set for region facts (provider blocks, `location`); `None` when it is an expression.
     pub region: Option<String>,
     pub is_region: bool,
@@ -651,7 +652,7 @@ impl Graph {
             return true;
         }
         let r = &self.routes[route];
-        let ops: Vec<&Option<String>> = all(r)
+        let ops: Vec<&Option<Arc<str>>> = all(r)
             .iter()
             .map(|&d| &self.deployments[d].operator)
             .collect();
@@ -863,18 +864,19 @@ fn resolve<'r>(
     let base = resolved(env, memo, &d.base_model).ok().flatten();
     dep.model = model.clone();
     if let Some(o) = op {
-        dep.operator = Some(o.id.clone());
-        dep.cloud = o.cloud.clone();
-        dep.parent = Some(o.parent.clone());
-        dep.jurisdiction = reg.parent(&o.parent).map(|p| p.jurisdiction.clone());
+        // registry names, shared: a deployment owns none of them
+        dep.operator = Some(intern::name(&o.id));
+        dep.cloud = o.cloud.as_deref().map(intern::name);
+        dep.parent = Some(intern::name(&o.parent));
+        dep.jurisdiction = reg.parent(&o.parent).map(|p| intern::name(&p.jurisdiction));
         dep.aggregator = o.aggregator;
         dep.self_hosted = o.self_hosted;
         let lab = base
             .as_deref()
             .and_then(|m| memo.lab_of_model(reg, m))
             .or_else(|| model.as_deref().and_then(|m| memo.lab_of_model(reg, m)))
-            .map(|l| l.id.clone())
-            .or_else(|| (o.serves.len() == 1).then(|| o.serves[0].clone()));
+            .map(|l| intern::name(&l.id))
+            .or_else(|| (o.serves.len() == 1).then(|| intern::name(&o.serves[0])));
         dep.lab = lab;
     }
     dep.region = resolved(env, memo, &d.region).ok().flatten().or(region);
@@ -904,7 +906,7 @@ fn classify_infra(reg: &Registry, i: facts::InfraFact) -> Infra {
                 InfraAs::Action => c.actions.iter().any(|re| re.is_match(t)),
                 InfraAs::Region => false,
             })
-            .map(|c| c.id.clone())
+            .map(|c| intern::name(&c.id))
     };
     let is_region = i.classify == InfraAs::Region;
     Infra {

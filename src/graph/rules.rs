@@ -91,8 +91,9 @@ fn operators(g: &Graph, deps: &[usize]) -> String {
         .map(|&d| {
             g.deployments[d]
                 .operator
-                .clone()
-                .unwrap_or_else(|| "an unknown operator".into())
+                .as_deref()
+                .unwrap_or("an unknown operator")
+                .to_string()
         })
         .collect();
     ops.sort();
@@ -186,10 +187,13 @@ fn concentration(g: &Graph, rule: &GraphRule, out: &mut Vec<Diagnostic>) {
             .map(|&d| {
                 let dep = &g.deployments[d];
                 match rule.by {
-                    OwnerKind::Parent => dep.parent.clone(),
-                    OwnerKind::Cloud => dep.cloud.clone(),
-                    OwnerKind::Operator => dep.operator.clone(),
-                    OwnerKind::Aggregator => dep.aggregator.then(|| dep.operator.clone()).flatten(),
+                    OwnerKind::Parent => dep.parent.as_deref().map(str::to_string),
+                    OwnerKind::Cloud => dep.cloud.as_deref().map(str::to_string),
+                    OwnerKind::Operator => dep.operator.as_deref().map(str::to_string),
+                    OwnerKind::Aggregator => dep
+                        .aggregator
+                        .then(|| dep.operator.as_deref().map(str::to_string))
+                        .flatten(),
                     OwnerKind::Region => dep.region.clone(),
                 }
             })
@@ -314,12 +318,7 @@ fn needs_object(g: &Graph, rule: &GraphRule, scope: Scope<'_>, out: &mut Vec<Dia
 }
 
 /// One facet of a deployment with its banned and allowed lists and its name.
-type Facet<'a> = (
-    &'a Option<String>,
-    &'a Vec<String>,
-    &'a Vec<String>,
-    &'a str,
-);
+type Facet<'a> = (Option<&'a str>, &'a Vec<String>, &'a Vec<String>, &'a str);
 
 /// Deployments on a vendor the policy bans (hedge.toml `[policy.banned]`), or outside its
 /// allow-lists (`[policy.allowed]`), by operator, model family, cloud, parent company or the
@@ -331,22 +330,32 @@ fn banned(g: &Graph, set: &RuleSet, rule: &GraphRule, scope: Scope<'_>, out: &mu
     }
     for d in &g.deployments {
         let facets: [Facet<'_>; 5] = [
-            (&d.operator, &b.operators, &a.operators, "operator"),
-            (&d.lab, &b.labs, &a.labs, "model family"),
-            (&d.cloud, &b.clouds, &a.clouds, "cloud"),
-            (&d.parent, &b.parents, &a.parents, "parent company"),
             (
-                &d.jurisdiction,
+                d.operator.as_deref(),
+                &b.operators,
+                &a.operators,
+                "operator",
+            ),
+            (d.lab.as_deref(), &b.labs, &a.labs, "model family"),
+            (d.cloud.as_deref(), &b.clouds, &a.clouds, "cloud"),
+            (
+                d.parent.as_deref(),
+                &b.parents,
+                &a.parents,
+                "parent company",
+            ),
+            (
+                d.jurisdiction.as_deref(),
                 &b.jurisdictions,
                 &a.jurisdictions,
                 "jurisdiction",
             ),
         ];
         let hit = facets.into_iter().find_map(|(v, banned, allowed, what)| {
-            let v = v.as_ref()?;
-            if banned.contains(v) {
+            let v = v?;
+            if banned.iter().any(|b| b == v) {
                 Some(format!("{v}, which the policy bans ({what})"))
-            } else if !allowed.is_empty() && !allowed.contains(v) {
+            } else if !allowed.is_empty() && !allowed.iter().any(|a| a == v) {
                 Some(format!(
                     "{v}, which is not on the policy's allowed {what} list"
                 ))

@@ -440,16 +440,16 @@ fn summary(
     let mut clouds = BTreeSet::new();
     let mut parents = BTreeSet::new();
     for d in &g.deployments {
-        operators.extend(d.operator.clone());
-        labs.extend(d.lab.clone());
-        clouds.extend(d.cloud.clone());
-        parents.extend(d.parent.clone());
+        operators.extend(d.operator.as_deref().map(str::to_string));
+        labs.extend(d.lab.as_deref().map(str::to_string));
+        clouds.extend(d.cloud.as_deref().map(str::to_string));
+        parents.extend(d.parent.as_deref().map(str::to_string));
     }
     let mut infra_references = 0;
     for i in g.infra.iter().filter(|i| !i.is_region) {
         if let Some(c) = &i.cloud {
             infra_references += 1;
-            clouds.insert(c.clone());
+            clouds.insert(c.to_string());
             parents.extend(names.cloud_parent(c));
         }
     }
@@ -1021,7 +1021,8 @@ fn charts(input: &Input<'_>, names: &Names<'_>) -> Vec<Chart> {
     let mut by_parent: BTreeMap<Result<String, &'static str>, usize> = BTreeMap::new();
     let mut by_cloud: BTreeMap<Result<String, &'static str>, usize> = BTreeMap::new();
     for r in &g.routes {
-        let p = route_owner(g, r, |d| d.parent.clone()).map(|p| names.parent(&p));
+        let p = route_owner(g, r, |d| d.parent.as_deref().map(str::to_string))
+            .map(|p| names.parent(&p));
         *by_parent.entry(p).or_default() += 1;
         let c = route_owner(g, r, |d| {
             Some(match (&d.cloud, d.self_hosted) {
