@@ -124,6 +124,8 @@ pub fn run(roots: &[PathBuf], settings: &Settings) -> Result<Outcome, UsageError
     };
     crate::timings::mark("discovery");
 
+    // variables of files whose facts are packed (see `FileReport::packed`)
+    let env = provider_graph::EnvSink::default();
     let work = |files: &[Candidate]| -> Vec<FileReport> {
         files
             .par_iter()
@@ -139,6 +141,7 @@ pub fn run(roots: &[PathBuf], settings: &Settings) -> Result<Outcome, UsageError
                 Some(cache) => cache.context_file(c, || check_file_guarded(c, settings)),
                 None => {
                     let mut report = check_file_guarded(c, settings);
+                    env.add(std::mem::take(&mut report.facts.env));
                     report.packed = facts::Packed::pack(&report.display, &report.facts);
                     if report.packed.is_some() {
                         report.facts = FileFacts::default();
@@ -158,7 +161,7 @@ pub fn run(roots: &[PathBuf], settings: &Settings) -> Result<Outcome, UsageError
                 let graph = cache.graph(&mut files, &found.files, settings);
                 finish_with_graph(files, graph, found.skipped, found.diagnostics, settings)
             }
-            None => finish(files, found.skipped, found.diagnostics, settings),
+            None => finish_gathered(files, &env, found.skipped, found.diagnostics, settings),
         }
     };
     Ok(
@@ -182,6 +185,18 @@ pub fn finish(
     diagnostics: Vec<Diagnostic>,
     settings: &Settings,
 ) -> Outcome {
+    let env = provider_graph::EnvSink::default();
+    finish_gathered(files, &env, skipped, diagnostics, settings)
+}
+
+/// [`finish`] with the environment variables the workers already handed over.
+fn finish_gathered(
+    files: Vec<FileReport>,
+    env: &provider_graph::EnvSink,
+    skipped: usize,
+    diagnostics: Vec<Diagnostic>,
+    settings: &Settings,
+) -> Outcome {
     let mut files = files;
     // Files are in path order, so the graph (and everything built from it) is deterministic.
     let facts: Vec<Facts> = files
@@ -191,7 +206,7 @@ pub fn finish(
             None => Facts::Plain(std::mem::take(&mut f.facts)),
         })
         .collect();
-    let graph = Graph::build_from(facts, &settings.registry);
+    let graph = Graph::build_from(facts, env, &settings.registry);
     finish_with_graph(files, graph, skipped, diagnostics, settings)
 }
 

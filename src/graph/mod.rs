@@ -168,6 +168,49 @@ pub struct Graph {
 /// comparisons were a quarter second of one core at 50,000 files).
 type Env = HashMap<String, Vec<String>>;
 
+/// Only what a reference's resolution can tell apart is kept (see [`Lookup::env`]): a big
+/// project sets the same variables to the same values in thousands of manifests, and every
+/// value kept was a million strings at 50,000 files. What is kept does not depend on the order
+/// values come in, only on which distinct values there are.
+fn add_env(env: &mut Env, e: facts::EnvFact) {
+    if e.value.is_empty() {
+        return;
+    }
+    match env.get_mut(&e.name) {
+        Some(vals) => {
+            if vals.len() < 2 && !vals.contains(&e.value) {
+                vals.push(e.value);
+            }
+        }
+        None => {
+            env.insert(e.name, vec![e.value]);
+        }
+    }
+}
+
+/// Environment variables handed over by the per-file workers as each file is done, so that
+/// no file's variables are held until the graph is built (they were a third of a big
+/// project's packed facts). The order they arrive in varies with the threads; what a
+/// reference resolves to does not (see [`add_env`]).
+#[derive(Default)]
+pub struct EnvSink(std::sync::Mutex<Env>);
+
+impl EnvSink {
+    pub fn add(&self, env: Vec<facts::EnvFact>) {
+        if env.is_empty() {
+            return;
+        }
+        let mut all = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        for e in env {
+            add_env(&mut all, e);
+        }
+    }
+
+    fn take(&self) -> Env {
+        std::mem::take(&mut *self.0.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+}
+
 /// Named objects: (type, name) → fields.
 type Objects = BTreeMap<(String, String), Vec<(String, Val)>>;
 
@@ -209,23 +252,8 @@ impl Merged {
     }
 
     pub(crate) fn add(&mut self, env: Vec<facts::EnvFact>, objects: Vec<facts::ObjectFact>) {
-        // Only what a reference's resolution can tell apart is kept (see `Lookup::env`): a big
-        // project sets the same variables to the same values in thousands of manifests, and
-        // every value kept was a million strings at 50,000 files.
         for e in env {
-            if e.value.is_empty() {
-                continue;
-            }
-            match self.env.get_mut(&e.name) {
-                Some(vals) => {
-                    if vals.len() < 2 && !vals.contains(&e.value) {
-                        vals.push(e.value);
-                    }
-                }
-                None => {
-                    self.env.insert(e.name, vec![e.value]);
-                }
-            }
+            add_env(&mut self.env, e);
         }
         for o in objects {
             self.objects
@@ -544,13 +572,20 @@ impl Graph {
     /// Builds the graph, consuming each file's facts as it goes so that facts and graph are
     /// never both held in full (on a large tree they are the run's biggest allocations).
     pub fn build(files: Vec<FileFacts>, reg: &Registry) -> Graph {
-        Graph::build_from(files.into_iter().map(Facts::Plain).collect(), reg)
+        Graph::build_from(
+            files.into_iter().map(Facts::Plain).collect(),
+            &EnvSink::default(),
+            reg,
+        )
     }
 
     /// [`Graph::build`] from facts as extracted or packed (`facts::Packed`), unpacking each
-    /// file's only while it is resolved.
-    pub fn build_from(mut files: Vec<Facts>, reg: &Registry) -> Graph {
-        let mut lookups = Merged::default();
+    /// file's only while it is resolved, and the environment variables workers handed over.
+    pub fn build_from(mut files: Vec<Facts>, env: &EnvSink, reg: &Registry) -> Graph {
+        let mut lookups = Merged {
+            env: env.take(),
+            ..Merged::default()
+        };
         // Decoded in parallel a few hundred files at a time, and merged in path order: all
         // of a big project's variables decoded at once were a hundred megabytes.
         for chunk in files.chunks_mut(256) {
