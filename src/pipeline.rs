@@ -77,8 +77,8 @@ pub struct FileReport {
     /// `None` when the file could not be loaded.
     pub format: Option<Format>,
     pub documents: usize,
-    /// The kinds of each document, in order.
-    pub kinds: Vec<Vec<String>>,
+    /// The kinds of each document, in order (shared names: see `intern`).
+    pub kinds: Vec<Vec<Arc<str>>>,
     /// What the file says about routes, deployments, fallbacks and environment variables.
     pub facts: FileFacts,
     /// The file's findings; [`finish`] moves them into [`Outcome::diagnostics`].
@@ -485,7 +485,7 @@ pub fn check_text(c: &Candidate, file: &SourceFile, settings: &Settings) -> File
         .iter()
         .map(|ks| {
             ks.iter()
-                .map(|&i| settings.rules.kinds[i].id.clone())
+                .map(|&i| crate::intern::name(&settings.rules.kinds[i].id))
                 .collect()
         })
         .collect();
