@@ -606,3 +606,62 @@ fn value_of_key(doc: &Doc, k: NodeId) -> Option<NodeId> {
         _ => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use super::*;
+    use crate::pipeline::{check_file, Settings};
+
+    /// Every demo file's facts, packed and unpacked, are the facts extracted: the graph of a
+    /// full check is built only from what comes back.
+    #[test]
+    fn packed_facts_unpack_to_what_was_packed() {
+        let rules = crate::engine::load::load(&[]).expect("built-in packs load");
+        let settings = Settings {
+            rules: Arc::new(rules),
+            ..Settings::default()
+        };
+        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo");
+        let found = crate::discover::discover(&[root], &settings.discover).expect("demo walks");
+        let mut packed_files = 0;
+        for c in &found.files {
+            let facts = check_file(c, &settings).facts;
+            let Some(packed) = Packed::pack(&c.display, &facts) else {
+                assert!(facts.is_empty(), "{}: facts that do not pack", c.display);
+                continue;
+            };
+            packed_files += 1;
+            let (env, objects) = packed.lookups();
+            let rest = packed.unpack_rest();
+            assert_eq!(
+                format!("{env:?}"),
+                format!("{:?}", facts.env),
+                "{}",
+                c.display
+            );
+            assert_eq!(format!("{objects:?}"), format!("{:?}", facts.objects));
+            for (got, want) in [
+                (format!("{:?}", rest.routes), format!("{:?}", facts.routes)),
+                (
+                    format!("{:?}", rest.fallbacks),
+                    format!("{:?}", facts.fallbacks),
+                ),
+                (format!("{:?}", rest.infra), format!("{:?}", facts.infra)),
+                (
+                    format!("{:?}", rest.contracts),
+                    format!("{:?}", facts.contracts),
+                ),
+            ] {
+                assert_eq!(got, want, "{}", c.display);
+            }
+            assert!(rest.env.is_empty() && rest.objects.is_empty());
+        }
+        // the demo has gateways, manifests, Terraform and contracts with facts
+        assert!(
+            packed_files >= 10,
+            "only {packed_files} demo files had facts"
+        );
+    }
+}
