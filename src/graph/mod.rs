@@ -47,7 +47,7 @@ pub struct Placed {
 }
 
 impl Placed {
-    fn number(self, id: usize, route: usize) -> Deployment {
+    fn number(self, id: usize, route: usize, texts: &mut Texts) -> Deployment {
         Deployment {
             id,
             route,
@@ -56,15 +56,15 @@ impl Placed {
             lab: self.lab,
             cloud: self.cloud,
             parent: self.parent,
-            region: self.region,
-            model: self.model,
-            endpoint: self.endpoint,
+            region: self.region.map(|t| texts.share(t)),
+            model: self.model.map(|t| texts.share(t)),
+            endpoint: self.endpoint.map(|t| texts.share(t)),
             aggregator: self.aggregator,
             self_hosted: self.self_hosted,
             rpm: self.rpm,
             tpm: self.tpm,
             jurisdiction: self.jurisdiction,
-            unknown: self.unknown,
+            unknown: self.unknown.map(|t| texts.share(t)),
             loc: self.loc,
             vendor_loc: self.vendor_loc,
         }
@@ -81,9 +81,9 @@ pub struct Deployment {
     pub lab: Option<Arc<str>>,
     pub cloud: Option<Arc<str>>,
     pub parent: Option<Arc<str>>,
-    pub region: Option<String>,
-    pub model: Option<String>,
-    pub endpoint: Option<String>,
+    pub region: Option<Arc<str>>,
+    pub model: Option<Arc<str>>,
+    pub endpoint: Option<Arc<str>>,
     pub aggregator: bool,
     pub self_hosted: bool,
     pub rpm: Option<u64>,
@@ -91,7 +91,7 @@ pub struct Deployment {
     /// Country of the parent company's headquarters.
     pub jurisdiction: Option<Arc<str>>,
     /// Why the operator is unknown, for messages.
-    pub unknown: Option<String>,
+    pub unknown: Option<Arc<str>>,
     #[serde(skip)]
     pub loc: Option<Location>,
     /// Where the vendor is named (the provider or model value), for findings about it.
@@ -442,10 +442,29 @@ impl Part {
     }
 }
 
+/// One copy of each model, endpoint, region and reason text of a graph's deployments. A big
+/// project names a few dozen models and endpoints across a hundred thousand deployments; a copy
+/// each was some 20 MB at 50,000 files. Scoped to one graph: these are texts of the checked
+/// files, so they are not kept beyond it (unlike the registry's names, `intern`).
+#[derive(Default)]
+struct Texts(std::collections::HashSet<Arc<str>>);
+
+impl Texts {
+    fn share(&mut self, text: String) -> Arc<str> {
+        if let Some(shared) = self.0.get(text.as_str()) {
+            return shared.clone();
+        }
+        let shared: Arc<str> = Arc::from(text);
+        self.0.insert(shared.clone());
+        shared
+    }
+}
+
 /// Builds the graph part by part, in path order, so that a file's part can be dropped as soon
 /// as it is in: holding every part and the graph at once was the peak of a big run.
 pub struct Assembler {
     g: Graph,
+    texts: Texts,
 }
 
 impl Assembler {
@@ -459,6 +478,7 @@ impl Assembler {
                 infra: Vec::with_capacity(size.infra),
                 ..Graph::default()
             },
+            texts: Texts::default(),
         }
     }
 
@@ -476,7 +496,7 @@ impl Assembler {
                 let mut ids = Vec::with_capacity(member.len());
                 for dep in member {
                     ids.push(g.deployments.len());
-                    g.deployments.push(dep.number(g.deployments.len(), id));
+                    g.deployments.push(dep.number(g.deployments.len(), id, &mut self.texts));
                 }
                 members.push(ids);
             }

@@ -93,13 +93,13 @@ fn dep_label(d: &super::Deployment) -> String {
     let op = d.operator.as_deref().unwrap_or("unknown");
     let mut parts = vec![op.to_string()];
     if let Some(m) = &d.model {
-        parts.push(m.clone());
+        parts.push(m.to_string());
     }
     if let Some(c) = &d.cloud {
         parts.push(format!("on {c}"));
     }
     if let Some(r) = &d.region {
-        parts.push(r.clone());
+        parts.push(r.to_string());
     }
     parts.join("\\n")
 }

@@ -194,7 +194,7 @@ fn concentration(g: &Graph, rule: &GraphRule, out: &mut Vec<Diagnostic>) {
                         .aggregator
                         .then(|| dep.operator.as_deref().map(str::to_string))
                         .flatten(),
-                    OwnerKind::Region => dep.region.clone(),
+                    OwnerKind::Region => dep.region.as_deref().map(str::to_string),
                 }
             })
             .collect();

@@ -531,8 +531,8 @@ fn full_diagram(g: &Graph, names: &Names<'_>, covers: &[Cover]) -> Diagram {
             for &di in member {
                 let d = &g.deployments[di];
                 let mut detail: Vec<String> = d.lab.iter().map(|l| names.lab(l)).collect();
-                detail.extend(d.region.clone());
-                let model = d.model.clone();
+                detail.extend(d.region.as_deref().map(str::to_string));
+                let model = d.model.as_deref().map(str::to_string);
                 let dn = b.node(
                     1,
                     &format!("d{di}"),
@@ -653,7 +653,7 @@ fn operator_node(
             Node {
                 label: "Unknown operator".to_string(),
                 detail: "not in the vendor registry".to_string(),
-                tooltip: d.unknown.clone().unwrap_or_default(),
+                tooltip: d.unknown.as_deref().unwrap_or_default().to_string(),
                 kind: NodeKind::Unknown,
             },
         ),
