@@ -496,7 +496,8 @@ impl Assembler {
                 let mut ids = Vec::with_capacity(member.len());
                 for dep in member {
                     ids.push(g.deployments.len());
-                    g.deployments.push(dep.number(g.deployments.len(), id, &mut self.texts));
+                    g.deployments
+                        .push(dep.number(g.deployments.len(), id, &mut self.texts));
                 }
                 members.push(ids);
             }
