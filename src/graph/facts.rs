@@ -211,35 +211,19 @@ pub fn check_round_trip(path: &Arc<str>, facts: &FileFacts) -> Result<(), String
     };
     let (env, objects) = packed.lookups();
     let rest = packed.unpack_rest();
-    let parts = [
-        ("env", format!("{env:?}"), format!("{:?}", facts.env)),
-        (
-            "objects",
-            format!("{objects:?}"),
-            format!("{:?}", facts.objects),
-        ),
-        (
-            "routes",
-            format!("{:?}", rest.routes),
-            format!("{:?}", facts.routes),
-        ),
-        (
-            "fallbacks",
-            format!("{:?}", rest.fallbacks),
-            format!("{:?}", facts.fallbacks),
-        ),
-        (
-            "infra",
-            format!("{:?}", rest.infra),
-            format!("{:?}", facts.infra),
-        ),
-        (
-            "contracts",
-            format!("{:?}", rest.contracts),
-            format!("{:?}", facts.contracts),
-        ),
+    let parts: [(&str, &dyn std::fmt::Debug, &dyn std::fmt::Debug); 6] = [
+        ("env", &env, &facts.env),
+        ("objects", &objects, &facts.objects),
+        ("routes", &rest.routes, &facts.routes),
+        ("fallbacks", &rest.fallbacks, &facts.fallbacks),
+        ("infra", &rest.infra, &facts.infra),
+        ("contracts", &rest.contracts, &facts.contracts),
     ];
-    match parts.into_iter().find(|(_, got, want)| got != want) {
+    let differs = parts
+        .into_iter()
+        .map(|(part, got, want)| (part, format!("{got:?}"), format!("{want:?}")))
+        .find(|(_, got, want)| got != want);
+    match differs {
         Some((part, got, want)) => Err(format!("{part}: {got} != {want}")),
         None if !rest.env.is_empty() || !rest.objects.is_empty() => {
             Err("lookups in the rest".into())
