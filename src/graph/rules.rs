@@ -86,14 +86,13 @@ fn label(d: &mut Diagnostic, at: &Location, message: impl Into<String>) {
 }
 
 fn operators(g: &Graph, deps: &[usize]) -> String {
-    let mut ops: Vec<String> = deps
+    let mut ops: Vec<&str> = deps
         .iter()
         .map(|&d| {
             g.deployments[d]
                 .operator
                 .as_deref()
                 .unwrap_or("an unknown operator")
-                .to_string()
         })
         .collect();
     ops.sort();
@@ -172,7 +171,7 @@ fn target_missing(g: &Graph, rule: &GraphRule, scope: Scope<'_>, out: &mut Vec<D
 
 fn concentration(g: &Graph, rule: &GraphRule, out: &mut Vec<Diagnostic>) {
     // owner → routes whose primary traffic depends on it
-    let mut by_owner: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    let mut by_owner: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
     let mut counted = 0usize;
     for r in &g.routes {
         let deps = primary(r);
@@ -182,25 +181,24 @@ fn concentration(g: &Graph, rule: &GraphRule, out: &mut Vec<Diagnostic>) {
         counted += 1;
         // a route depends on an owner only when every deployment serving it first shares it;
         // peers on two owners are exactly the diversification this rule looks for
-        let owners: Vec<Option<String>> = deps
+        let owners: Vec<Option<&str>> = deps
             .iter()
             .map(|&d| {
                 let dep = &g.deployments[d];
                 match rule.by {
-                    OwnerKind::Parent => dep.parent.as_deref().map(str::to_string),
-                    OwnerKind::Cloud => dep.cloud.as_deref().map(str::to_string),
-                    OwnerKind::Operator => dep.operator.as_deref().map(str::to_string),
-                    OwnerKind::Aggregator => dep
-                        .aggregator
-                        .then(|| dep.operator.as_deref().map(str::to_string))
-                        .flatten(),
-                    OwnerKind::Region => dep.region.as_deref().map(str::to_string),
+                    OwnerKind::Parent => dep.parent.as_deref(),
+                    OwnerKind::Cloud => dep.cloud.as_deref(),
+                    OwnerKind::Operator => dep.operator.as_deref(),
+                    OwnerKind::Aggregator => {
+                        dep.aggregator.then_some(dep.operator.as_deref()).flatten()
+                    }
+                    OwnerKind::Region => dep.region.as_deref(),
                 }
             })
             .collect();
         if let Some(Some(first)) = owners.first() {
-            if owners.iter().all(|o| o.as_ref() == Some(first)) {
-                by_owner.entry(first.clone()).or_default().push(r.id);
+            if owners.iter().all(|o| o == &Some(*first)) {
+                by_owner.entry(first).or_default().push(r.id);
             }
         }
     }

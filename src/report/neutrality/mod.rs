@@ -368,12 +368,12 @@ fn short(name: &str) -> String {
     }
 }
 
-fn named(ids: BTreeSet<String>, name: impl Fn(&str) -> String) -> Vec<Named> {
+fn named<S: AsRef<str>>(ids: BTreeSet<S>, name: impl Fn(&str) -> String) -> Vec<Named> {
     let mut v: Vec<Named> = ids
         .into_iter()
         .map(|id| Named {
-            name: name(&id),
-            id,
+            name: name(id.as_ref()),
+            id: id.as_ref().to_string(),
         })
         .collect();
     v.sort_by(|a, b| (a.name.to_lowercase(), &a.id).cmp(&(b.name.to_lowercase(), &b.id)));
@@ -439,19 +439,26 @@ fn summary(
     let mut labs = BTreeSet::new();
     let mut clouds = BTreeSet::new();
     let mut parents = BTreeSet::new();
+    // shared names, borrowed: a big project has a hundred thousand deployments and several
+    // hundred thousand infrastructure references, but a few dozen distinct names
     for d in &g.deployments {
-        operators.extend(d.operator.as_deref().map(str::to_string));
-        labs.extend(d.lab.as_deref().map(str::to_string));
-        clouds.extend(d.cloud.as_deref().map(str::to_string));
-        parents.extend(d.parent.as_deref().map(str::to_string));
+        operators.extend(d.operator.as_deref());
+        labs.extend(d.lab.as_deref());
+        clouds.extend(d.cloud.as_deref());
+        parents.extend(d.parent.as_deref());
     }
+    let mut parents: BTreeSet<String> = parents.into_iter().map(str::to_string).collect();
     let mut infra_references = 0;
+    let mut infra_clouds = BTreeSet::new();
     for i in g.infra.iter().filter(|i| !i.is_region) {
         if let Some(c) = &i.cloud {
             infra_references += 1;
-            clouds.insert(c.to_string());
-            parents.extend(names.cloud_parent(c));
+            infra_clouds.insert(&**c);
         }
+    }
+    for c in infra_clouds {
+        clouds.insert(c);
+        parents.extend(names.cloud_parent(c));
     }
     let standby = covers.iter().filter(|c| **c == Cover::Standby).count();
     let mut s = Summary {
@@ -1035,15 +1042,23 @@ fn charts(input: &Input<'_>, names: &Names<'_>) -> Vec<Chart> {
     }
     let mut infra_cloud: BTreeMap<Result<String, &'static str>, usize> = BTreeMap::new();
     let mut infra_parent: BTreeMap<Result<String, &'static str>, usize> = BTreeMap::new();
-    for i in g.infra.iter().filter(|i| !i.is_region) {
-        if let Some(c) = &i.cloud {
-            *infra_cloud.entry(Ok(names.cloud(c))).or_default() += 1;
-            let p = names
-                .cloud_parent(c)
-                .map(|p| names.parent(&p))
-                .ok_or("unknown");
-            *infra_parent.entry(p).or_default() += 1;
-        }
+    // counted by cloud id first: names are looked up once a cloud, not once a reference
+    let mut per_cloud: BTreeMap<&str, usize> = BTreeMap::new();
+    for c in g
+        .infra
+        .iter()
+        .filter(|i| !i.is_region)
+        .filter_map(|i| i.cloud.as_deref())
+    {
+        *per_cloud.entry(c).or_default() += 1;
+    }
+    for (c, n) in per_cloud {
+        *infra_cloud.entry(Ok(names.cloud(c))).or_default() += n;
+        let p = names
+            .cloud_parent(c)
+            .map(|p| names.parent(&p))
+            .ok_or("unknown");
+        *infra_parent.entry(p).or_default() += n;
     }
     vec![
         chart(
