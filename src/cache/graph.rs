@@ -28,7 +28,7 @@ use crate::graph::registry::Registry;
 use crate::graph::{resolve_file, Graph, Key, Lookup, Memo, Part};
 
 /// The shape of the snapshot (see `cache::LAYOUT`).
-const LAYOUT: &str = "graph-3: infrastructure without its text";
+const LAYOUT: &str = "graph-4: infrastructure summarised per file";
 
 /// One file as the last full build saw it.
 #[derive(Serialize, Deserialize)]

@@ -118,7 +118,6 @@ impl FileFacts {
                 .flat_map(|r| &r.members)
                 .map(|m| m.deployments.len())
                 .sum(),
-            infra: self.infra.len(),
         }
     }
 

@@ -5,6 +5,7 @@
 
 pub mod facts;
 pub mod grade;
+pub mod infra;
 pub mod output;
 pub mod registry;
 pub mod rules;
@@ -21,6 +22,7 @@ use crate::engine::ruleset::Role;
 use crate::intern;
 use facts::{DeploymentFact, Facts, FileFacts, Val};
 pub use grade::Grade;
+pub use infra::InfraSummary;
 use registry::{host_of, Registry};
 
 /// A deployment placed in its failure domains but not yet numbered: what resolving one file
@@ -136,26 +138,12 @@ pub struct Edge {
     pub from_loc: Location,
 }
 
-/// One thing the infrastructure depends on, placed in a cloud (or a region) by the registry.
-/// The graph keeps its cloud or region and where it is: its text (a resource type, an image, a
-/// manifest key) only decides the cloud, and no check or report reads it after; kept, it was
-/// some 20 MB at 50,000 files.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Infra {
-    /// `None`: the registry names no cloud for it (portable, or unknown).
-    pub cloud: Option<Arc<str>>,
-    /// Set for region facts (provider blocks, `location`); `None` when it is an expression.
-    pub region: Option<String>,
-    pub is_region: bool,
-    pub loc: Location,
-}
-
 #[derive(Debug, Default)]
 pub struct Graph {
     pub routes: Vec<Route>,
     pub deployments: Vec<Deployment>,
     pub edges: Vec<Edge>,
-    pub infra: Vec<Infra>,
+    pub infra: InfraSummary,
     pub contracts: Vec<crate::contracts::Contract>,
     /// Edge indexes by source and by target route (built by `build`): rules ask "what falls
     /// back from / to this route" once per route, and scanning every edge for each made them
@@ -322,7 +310,7 @@ pub struct PartRoute {
 pub struct Part {
     pub routes: Vec<PartRoute>,
     pub fallbacks: Vec<facts::FallbackFact>,
-    pub infra: Vec<Infra>,
+    pub infra: InfraSummary,
     pub contracts: Vec<crate::contracts::Contract>,
 }
 
@@ -387,15 +375,10 @@ pub(crate) fn resolve_file<'r>(
             }
         })
         .collect();
-    // A reference the registry places in no cloud, and no region, counts for nothing: the
-    // infrastructure checks and the report look only at clouds and regions. Kept, they were
-    // much of the graph's infrastructure (every portable image and manifest key).
-    let infra = f
-        .infra
-        .into_iter()
-        .map(|i| classify_infra(reg, i))
-        .filter(|i| i.is_region || i.cloud.is_some())
-        .collect();
+    let mut infra = InfraSummary::default();
+    for i in f.infra {
+        classify_infra(reg, i, &mut infra);
+    }
     let mut deps = std::mem::take(&mut memo.deps);
     deps.sort_unstable();
     deps.dedup();
@@ -410,20 +393,17 @@ pub(crate) fn resolve_file<'r>(
     )
 }
 
-/// How many routes, deployments and infrastructure references a file contributes (for the
-/// infrastructure, an upper bound: resolution drops references in no cloud and no region).
+/// How many routes and deployments a file contributes.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct Size {
     pub routes: usize,
     pub deployments: usize,
-    pub infra: usize,
 }
 
 impl Size {
     pub fn add(&mut self, other: &Size) {
         self.routes += other.routes;
         self.deployments += other.deployments;
-        self.infra += other.infra;
     }
 }
 
@@ -437,7 +417,6 @@ impl Part {
                 .flat_map(|r| &r.members)
                 .map(Vec::len)
                 .sum(),
-            infra: self.infra.len(),
         }
     }
 }
@@ -468,14 +447,12 @@ pub struct Assembler {
 }
 
 impl Assembler {
-    /// Sized up front: growing by doubling copied tens of megabytes on a big project, and
-    /// capacity that is never written (the infrastructure's upper bound) is never resident.
+    /// Sized up front: growing by doubling copied tens of megabytes on a big project.
     pub fn new(size: &Size) -> Assembler {
         Assembler {
             g: Graph {
                 routes: Vec::with_capacity(size.routes),
                 deployments: Vec::with_capacity(size.deployments),
-                infra: Vec::with_capacity(size.infra),
                 ..Graph::default()
             },
             texts: Texts::default(),
@@ -487,7 +464,7 @@ impl Assembler {
         let mut f = part;
         let g = &mut self.g;
         g.contracts.append(&mut f.contracts);
-        g.infra.append(&mut f.infra);
+        g.infra.merge(std::mem::take(&mut f.infra));
         let first = g.routes.len();
         for r in f.routes {
             let id = g.routes.len();
@@ -941,7 +918,9 @@ fn resolve<'r>(
     dep
 }
 
-fn classify_infra(reg: &Registry, i: facts::InfraFact) -> Infra {
+/// Adds a reference to the file's summary when the registry places it in a cloud, or when it
+/// is a region; the checks and the report count nothing else.
+fn classify_infra(reg: &Registry, i: facts::InfraFact, out: &mut InfraSummary) {
     use crate::engine::ruleset::InfraAs;
     let t = i.text.as_str();
     let cloud = if i.unknown {
@@ -966,12 +945,10 @@ fn classify_infra(reg: &Registry, i: facts::InfraFact) -> Infra {
             })
             .map(|c| intern::name(&c.id))
     };
-    let is_region = i.classify == InfraAs::Region;
-    Infra {
-        region: (is_region && !i.unknown).then_some(i.text),
-        cloud,
-        is_region,
-        loc: i.loc,
+    if i.classify == InfraAs::Region {
+        out.add_region((!i.unknown).then_some(i.text), i.loc);
+    } else if let Some(cloud) = cloud {
+        out.add_cloud(cloud, i.loc);
     }
 }
 

@@ -241,52 +241,42 @@ fn concentration(g: &Graph, rule: &GraphRule, out: &mut Vec<Diagnostic>) {
 /// cloud count (a Kubernetes Deployment is portable; an `aws_db_instance` is not), and a region
 /// that is an expression makes the region check undecidable, so it stays silent.
 fn infra_concentration(g: &Graph, rule: &GraphRule, out: &mut Vec<Diagnostic>) {
+    let infra = &g.infra;
+    let at_least = rule.min_routes.max(1);
     if rule.by == OwnerKind::Region {
-        let regions: Vec<&super::Infra> = g.infra.iter().filter(|i| i.is_region).collect();
-        if regions.len() < rule.min_routes.max(1) || regions.iter().any(|i| i.region.is_none()) {
+        if infra.regions < at_least || infra.region_expression || infra.region_names.len() != 1 {
             return;
         }
-        let first = regions[0].region.as_deref().unwrap_or_default();
-        if regions.iter().all(|i| i.region.as_deref() == Some(first)) {
-            let msg = format!(
-                "every region the infrastructure names is {first} ({} place(s)); one regional outage takes all of it",
-                regions.len()
-            );
-            let mut d = finding(rule, &regions[0].loc, msg);
-            for r in regions.iter().skip(1).take(4) {
-                label(&mut d, &r.loc, format!("also {first}"));
-            }
-            out.push(d);
-        }
-        return;
-    }
-    let clouded: Vec<&super::Infra> = g
-        .infra
-        .iter()
-        .filter(|i| !i.is_region && i.cloud.is_some())
-        .collect();
-    if clouded.len() < rule.min_routes.max(1) {
-        return;
-    }
-    let first = clouded[0].cloud.as_deref().unwrap_or_default();
-    if clouded.iter().all(|i| i.cloud.as_deref() == Some(first)) {
-        let mut files: Vec<&str> = clouded.iter().map(|i| &*i.loc.path).collect();
-        files.dedup();
+        let Some(first) = infra.region_names.first() else {
+            return;
+        };
         let msg = format!(
-            "all {} cloud-specific infrastructure references of the project ({} file(s)) are {first}",
-            clouded.len(),
-            files.len()
+            "every region the infrastructure names is {first} ({} place(s)); one regional outage takes all of it",
+            infra.regions
         );
-        let mut d = finding(rule, &clouded[0].loc, msg);
-        for i in clouded
-            .iter()
-            .filter(|i| i.loc.path != clouded[0].loc.path)
-            .take(4)
-        {
-            label(&mut d, &i.loc, format!("also {first}"));
+        let mut d = finding(rule, &infra.region_locs[0], msg);
+        for loc in &infra.region_locs[1..] {
+            label(&mut d, loc, format!("also {first}"));
         }
         out.push(d);
+        return;
     }
+    let references = infra.cloud_references();
+    if references < at_least || infra.clouds.len() != 1 {
+        return;
+    }
+    let Some(first) = infra.clouds.keys().next() else {
+        return;
+    };
+    let msg = format!(
+        "all {references} cloud-specific infrastructure references of the project ({} file(s)) are {first}",
+        infra.cloud_files
+    );
+    let mut d = finding(rule, &infra.cloud_locs[0], msg);
+    for loc in &infra.cloud_locs[1..] {
+        label(&mut d, loc, format!("also {first}"));
+    }
+    out.push(d);
 }
 
 /// Fallbacks that only work with a companion object (Envoy AI Gateway priorities need a retry

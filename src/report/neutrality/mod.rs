@@ -448,15 +448,8 @@ fn summary(
         parents.extend(d.parent.as_deref());
     }
     let mut parents: BTreeSet<String> = parents.into_iter().map(str::to_string).collect();
-    let mut infra_references = 0;
-    let mut infra_clouds = BTreeSet::new();
-    for i in g.infra.iter().filter(|i| !i.is_region) {
-        if let Some(c) = &i.cloud {
-            infra_references += 1;
-            infra_clouds.insert(&**c);
-        }
-    }
-    for c in infra_clouds {
+    let infra_references = g.infra.cloud_references();
+    for c in g.infra.clouds.keys().map(|c| &**c) {
         clouds.insert(c);
         parents.extend(names.cloud_parent(c));
     }
@@ -736,12 +729,7 @@ fn infrastructure(
     cloud_col: usize,
     parent_col: usize,
 ) {
-    let mut per_cloud: BTreeMap<&str, usize> = BTreeMap::new();
-    for i in g.infra.iter().filter(|i| !i.is_region) {
-        if let Some(c) = &i.cloud {
-            *per_cloud.entry(c).or_default() += 1;
-        }
-    }
+    let per_cloud = &g.infra.clouds;
     if per_cloud.is_empty() {
         return;
     }
@@ -758,7 +746,7 @@ fn infrastructure(
             kind: NodeKind::Infrastructure,
         },
     );
-    for (cloud, n) in per_cloud {
+    for (cloud, &n) in per_cloud {
         let cn = cloud_node(b, cloud_col, names, cloud);
         b.link((col, infra), (cloud_col, cn), n, None);
         if let Some(cp) = names.cloud_parent(cloud) {
@@ -1042,17 +1030,8 @@ fn charts(input: &Input<'_>, names: &Names<'_>) -> Vec<Chart> {
     }
     let mut infra_cloud: BTreeMap<Result<String, &'static str>, usize> = BTreeMap::new();
     let mut infra_parent: BTreeMap<Result<String, &'static str>, usize> = BTreeMap::new();
-    // counted by cloud id first: names are looked up once a cloud, not once a reference
-    let mut per_cloud: BTreeMap<&str, usize> = BTreeMap::new();
-    for c in g
-        .infra
-        .iter()
-        .filter(|i| !i.is_region)
-        .filter_map(|i| i.cloud.as_deref())
-    {
-        *per_cloud.entry(c).or_default() += 1;
-    }
-    for (c, n) in per_cloud {
+    // counted by cloud id: names are looked up once a cloud, not once a reference
+    for (c, &n) in &g.infra.clouds {
         *infra_cloud.entry(Ok(names.cloud(c))).or_default() += n;
         let p = names
             .cloud_parent(c)
