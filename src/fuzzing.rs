@@ -251,7 +251,9 @@ pub fn end_to_end(data: &[u8]) {
     };
     let report = pipeline::check_text(&candidate, &file, settings);
     // a full check builds its graph from the packed facts, so they must come back whole
-    if let Err(e) = crate::graph::facts::check_round_trip(&report.display, &report.facts) {
+    if let Err(e) =
+        crate::graph::facts::check_round_trip(&report.display, &report.facts, &settings.registry)
+    {
         panic!("{name}: packed facts do not round-trip: {e}");
     }
     let outcome = pipeline::finish(vec![report], 0, Vec::new(), settings);

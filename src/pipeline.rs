@@ -142,7 +142,8 @@ pub fn run(roots: &[PathBuf], settings: &Settings) -> Result<Outcome, UsageError
                 None => {
                     let mut report = check_file_guarded(c, settings);
                     env.add(std::mem::take(&mut report.facts.env));
-                    report.packed = facts::Packed::pack(&report.display, &report.facts);
+                    report.packed =
+                        facts::Packed::pack(&report.display, &report.facts, &settings.registry);
                     if report.packed.is_some() {
                         report.facts = FileFacts::default();
                     }

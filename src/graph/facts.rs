@@ -7,6 +7,8 @@ use std::sync::Arc;
 use crate::diag::Location;
 use crate::engine::predicate::{key_of, text, Ctx, Tri};
 use crate::engine::ruleset::{Field, InfraAs, Ordered, Role, RouteSpec, RuleSet};
+use crate::graph::infra::{self, InfraSummary};
+use crate::graph::registry::Registry;
 use crate::model::{Doc, NodeId, Value};
 use crate::source::SourceFile;
 
@@ -149,14 +151,16 @@ type Lookups = (Vec<EnvFact>, Vec<ObjectFact>);
 type Rest = (
     Vec<RouteFact>,
     Vec<FallbackFact>,
-    Vec<InfraFact>,
+    InfraSummary,
     Vec<crate::contracts::Contract>,
 );
 
 impl Packed {
     /// Packs the facts of the file at `path` (where all their locations are). `None` when there
     /// is nothing to pack, or when encoding fails (then the caller keeps the facts as they are).
-    pub fn pack(path: &Arc<str>, facts: &FileFacts) -> Option<Packed> {
+    /// The infrastructure references are packed as the graph counts them, summarised with the
+    /// registry (`infra::summarise`): listed, they were a third of the packed bytes.
+    pub fn pack(path: &Arc<str>, facts: &FileFacts, reg: &Registry) -> Option<Packed> {
         if facts.is_empty() {
             return None;
         }
@@ -164,7 +168,7 @@ impl Packed {
         let rest = postcard::to_stdvec(&(
             &facts.routes,
             &facts.fallbacks,
-            &facts.infra,
+            &infra::summarise(reg, &facts.infra),
             &facts.contracts,
         ))
         .ok()?;
@@ -184,38 +188,40 @@ impl Packed {
         decoded.unwrap_or_default()
     }
 
-    /// Everything but the environment variables and objects (see [`Packed::lookups`]).
-    pub fn unpack_rest(self) -> FileFacts {
+    /// Everything but the environment variables and objects (see [`Packed::lookups`]), and
+    /// the infrastructure as summarised.
+    pub fn unpack_rest(self) -> (FileFacts, InfraSummary) {
         let decoded: Option<Rest> = crate::diag::in_file::decode(&self.path, &self.rest);
         debug_assert!(decoded.is_some(), "packed facts of {} decode", self.path);
         let (routes, fallbacks, infra, contracts) = decoded.unwrap_or_default();
-        FileFacts {
+        let facts = FileFacts {
             routes,
             fallbacks,
-            infra,
             contracts,
             ..FileFacts::default()
-        }
+        };
+        (facts, infra)
     }
 }
 
 /// Whether `facts` come back from packing as they went in (for the tests and the fuzz
 /// targets): `Err` names the first part that differs.
-pub fn check_round_trip(path: &Arc<str>, facts: &FileFacts) -> Result<(), String> {
-    let Some(packed) = Packed::pack(path, facts) else {
+pub fn check_round_trip(path: &Arc<str>, facts: &FileFacts, reg: &Registry) -> Result<(), String> {
+    let Some(packed) = Packed::pack(path, facts, reg) else {
         return match facts.is_empty() {
             true => Ok(()),
             false => Err("facts that do not pack".into()),
         };
     };
     let (env, objects) = packed.lookups();
-    let rest = packed.unpack_rest();
+    let (rest, infra) = packed.unpack_rest();
+    let summarised = infra::summarise(reg, &facts.infra);
     let parts: [(&str, &dyn std::fmt::Debug, &dyn std::fmt::Debug); 6] = [
         ("env", &env, &facts.env),
         ("objects", &objects, &facts.objects),
         ("routes", &rest.routes, &facts.routes),
         ("fallbacks", &rest.fallbacks, &facts.fallbacks),
-        ("infra", &rest.infra, &facts.infra),
+        ("infra", &infra, &summarised),
         ("contracts", &rest.contracts, &facts.contracts),
     ];
     let differs = parts
@@ -224,8 +230,8 @@ pub fn check_round_trip(path: &Arc<str>, facts: &FileFacts) -> Result<(), String
         .find(|(_, got, want)| got != want);
     match differs {
         Some((part, got, want)) => Err(format!("{part}: {got} != {want}")),
-        None if !rest.env.is_empty() || !rest.objects.is_empty() => {
-            Err("lookups in the rest".into())
+        None if !rest.env.is_empty() || !rest.objects.is_empty() || !rest.infra.is_empty() => {
+            Err("lookups or listed infrastructure in the rest".into())
         }
         None => Ok(()),
     }
@@ -254,10 +260,14 @@ impl Facts {
         }
     }
 
-    /// The rest, once [`Facts::take_lookups`] took the lookups.
-    pub fn into_rest(self) -> FileFacts {
+    /// The rest, once [`Facts::take_lookups`] took the lookups, with the infrastructure
+    /// summarised (and no longer listed).
+    pub fn into_rest(self, reg: &Registry) -> (FileFacts, InfraSummary) {
         match self {
-            Facts::Plain(f) => f,
+            Facts::Plain(mut f) => {
+                let infra = infra::summarise(reg, &std::mem::take(&mut f.infra));
+                (f, infra)
+            }
             Facts::Packed(p) => p.unpack_rest(),
         }
     }
@@ -660,7 +670,7 @@ mod tests {
         for c in &found.files {
             let facts = check_file(c, &settings).facts;
             packed_files += usize::from(!facts.is_empty());
-            if let Err(e) = check_round_trip(&c.display, &facts) {
+            if let Err(e) = check_round_trip(&c.display, &facts, &settings.registry) {
                 panic!("{}: {e}", c.display);
             }
         }

@@ -10,6 +10,9 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use crate::diag::Location;
+use crate::graph::facts::InfraFact;
+use crate::graph::registry::Registry;
+use crate::intern;
 
 /// How many places a finding shows: the first, and four more as labels.
 const SAMPLES: usize = 5;
@@ -97,6 +100,50 @@ impl InfraSummary {
     /// How many references name a cloud.
     pub fn cloud_references(&self) -> usize {
         self.clouds.values().sum()
+    }
+}
+
+/// One file's references as the graph counts them: each placed in a cloud by the registry's
+/// mappings, or a region; the rest (portable resources, unknown images) count for nothing.
+pub fn summarise(reg: &Registry, refs: &[InfraFact]) -> InfraSummary {
+    let mut out = InfraSummary::default();
+    for i in refs {
+        classify(reg, i, &mut out);
+    }
+    out
+}
+
+/// Adds a reference to the file's summary when the registry places it in a cloud, or when it
+/// is a region; the checks and the report count nothing else.
+fn classify(reg: &Registry, i: &InfraFact, out: &mut InfraSummary) {
+    use crate::engine::ruleset::InfraAs;
+    let t = i.text.as_str();
+    let cloud = if i.unknown {
+        None
+    } else {
+        reg.clouds
+            .iter()
+            .find(|c| match i.classify {
+                InfraAs::ResourceType => c
+                    .resource_prefixes
+                    .iter()
+                    .any(|p| t.starts_with(p.as_str())),
+                InfraAs::TerraformSource => c.terraform_sources.iter().any(|s| {
+                    s.eq_ignore_ascii_case(t)
+                        || t.to_ascii_lowercase()
+                            .ends_with(&format!("/{}", s.to_ascii_lowercase()))
+                }),
+                InfraAs::K8sKey => c.k8s_keys.iter().any(|re| re.is_match(t)),
+                InfraAs::Image => c.registries.iter().any(|re| re.is_match(t)),
+                InfraAs::Action => c.actions.iter().any(|re| re.is_match(t)),
+                InfraAs::Region => false,
+            })
+            .map(|c| intern::name(&c.id))
+    };
+    if i.classify == InfraAs::Region {
+        out.add_region((!i.unknown).then(|| i.text.clone()), i.loc.clone());
+    } else if let Some(cloud) = cloud {
+        out.add_cloud(cloud, i.loc.clone());
     }
 }
 

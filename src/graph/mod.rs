@@ -339,6 +339,19 @@ pub(crate) fn resolve_file<'r>(
     lk: &dyn Lookup,
     memo: &mut Memo<'r>,
 ) -> (Part, Vec<Key>) {
+    let infra = infra::summarise(reg, &f.infra);
+    resolve_classified(f, infra, reg, lk, memo)
+}
+
+/// [`resolve_file`] with the file's infrastructure already summarised (by the worker that
+/// packed its facts); `f.infra` is not read.
+fn resolve_classified<'r>(
+    f: FileFacts,
+    infra: InfraSummary,
+    reg: &'r Registry,
+    lk: &dyn Lookup,
+    memo: &mut Memo<'r>,
+) -> (Part, Vec<Key>) {
     memo.deps.clear();
     let routes = f
         .routes
@@ -375,10 +388,6 @@ pub(crate) fn resolve_file<'r>(
             }
         })
         .collect();
-    let mut infra = InfraSummary::default();
-    for i in f.infra {
-        classify_infra(reg, i, &mut infra);
-    }
     let mut deps = std::mem::take(&mut memo.deps);
     deps.sort_unstable();
     deps.dedup();
@@ -616,7 +625,8 @@ impl Graph {
                 // short chunks: adaptive splitting left one core resolving alone (perf)
                 .with_max_len(8)
                 .map_init(Memo::default, |memo, f| {
-                    resolve_file(f.into_rest(), reg, &lookups, memo).0
+                    let (f, infra) = f.into_rest(reg);
+                    resolve_classified(f, infra, reg, &lookups, memo).0
                 })
                 .collect();
             for p in parts {
@@ -916,40 +926,6 @@ fn resolve<'r>(
     }
     dep.region = resolved(env, memo, &d.region).ok().flatten().or(region);
     dep
-}
-
-/// Adds a reference to the file's summary when the registry places it in a cloud, or when it
-/// is a region; the checks and the report count nothing else.
-fn classify_infra(reg: &Registry, i: facts::InfraFact, out: &mut InfraSummary) {
-    use crate::engine::ruleset::InfraAs;
-    let t = i.text.as_str();
-    let cloud = if i.unknown {
-        None
-    } else {
-        reg.clouds
-            .iter()
-            .find(|c| match i.classify {
-                InfraAs::ResourceType => c
-                    .resource_prefixes
-                    .iter()
-                    .any(|p| t.starts_with(p.as_str())),
-                InfraAs::TerraformSource => c.terraform_sources.iter().any(|s| {
-                    s.eq_ignore_ascii_case(t)
-                        || t.to_ascii_lowercase()
-                            .ends_with(&format!("/{}", s.to_ascii_lowercase()))
-                }),
-                InfraAs::K8sKey => c.k8s_keys.iter().any(|re| re.is_match(t)),
-                InfraAs::Image => c.registries.iter().any(|re| re.is_match(t)),
-                InfraAs::Action => c.actions.iter().any(|re| re.is_match(t)),
-                InfraAs::Region => false,
-            })
-            .map(|c| intern::name(&c.id))
-    };
-    if i.classify == InfraAs::Region {
-        out.add_region((!i.unknown).then_some(i.text), i.loc);
-    } else if let Some(cloud) = cloud {
-        out.add_cloud(cloud, i.loc);
-    }
 }
 
 #[cfg(test)]
