@@ -156,6 +156,11 @@ pub fn run(roots: &[PathBuf], settings: &Settings) -> Result<Outcome, UsageError
     let all = |found: discover::Discovery| {
         let mut files = work(&found.files);
         release(settings);
+        // a focus run frees little: not worth a system call per freed page
+        let _purge = settings
+            .focus
+            .is_none()
+            .then(crate::memory::PromptPurge::start);
         crate::timings::mark("files");
         match &settings.cache {
             Some(cache) => {
