@@ -46,6 +46,10 @@ pub struct Settings {
     /// Whether to extract provider facts: only graph and contract rules read them, so a run
     /// whose selection has none of those (`--select` of document rules) skips that work.
     pub facts: bool,
+    /// Whether the caller reads [`Outcome::graph`]. Off (`check`), the graph is dropped once
+    /// the graph rules ran, before the findings are gathered and sorted: on a big project it
+    /// is as large as the list of findings.
+    pub keep_graph: bool,
 }
 
 impl Default for Settings {
@@ -63,6 +67,7 @@ impl Default for Settings {
             cache: None,
             focus: None,
             facts: true,
+            keep_graph: true,
         }
     }
 }
@@ -167,7 +172,11 @@ pub fn run(roots: &[PathBuf], settings: &Settings) -> Result<Outcome, UsageError
                 let graph = cache.graph(&mut files, &found.files, settings);
                 finish_with_graph(files, graph, found.skipped, found.diagnostics, settings)
             }
-            None => finish_gathered(files, &env, found.skipped, found.diagnostics, settings),
+            None => {
+                // nothing reads the walk's list again (8 MiB at 50,000 files)
+                drop(found.files);
+                finish_gathered(files, &env, found.skipped, found.diagnostics, settings)
+            }
         }
     };
     Ok(
@@ -240,6 +249,9 @@ pub fn finish_with_graph(
         settings.focus.as_deref(),
     );
     crate::timings::mark("graph rules");
+    if !settings.keep_graph {
+        outcome.graph = Graph::default();
+    }
     // the graph rules' working sets are freed; the run's one list of findings comes next
     release(settings);
     // sized once: grown by doubling, the list of a big project's findings was copied into

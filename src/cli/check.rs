@@ -127,6 +127,7 @@ pub fn evaluate(
         cache: None,
         focus: None,
         facts: wants_facts,
+        keep_graph: false,
         // only the human format's snippets need the text of files with findings; fingerprints
         // are taken by the workers (`Location::text_hash`)
         keep_sources: keep_sources
