@@ -31,10 +31,12 @@ pub struct Evaluated {
 
 /// Everything `check` does before reporting. `Err` carries the exit code of a run that has
 /// already said why it stopped (on stderr). `overlay` replaces files' content (editor buffers).
+/// `keep_graph`: whether the caller reads `outcome.graph` (see `Settings::keep_graph`).
 pub fn evaluate(
     args: &CheckArgs,
     overlay: Option<pipeline::Overlay>,
     keep_sources: bool,
+    keep_graph: bool,
 ) -> Result<Evaluated, i32> {
     super::check_paths(&args.paths)?;
     let config = load_config(args)?;
@@ -127,7 +129,7 @@ pub fn evaluate(
         cache: None,
         focus: None,
         facts: wants_facts,
-        keep_graph: false,
+        keep_graph,
         // only the human format's snippets need the text of files with findings; fingerprints
         // are taken by the workers (`Location::text_hash`)
         keep_sources: keep_sources
@@ -368,7 +370,7 @@ pub fn run(args: &CheckArgs, mode: Mode<'_>) -> i32 {
         mut outcome,
         focus,
         metas,
-    } = match evaluate(args, overlay, !matches!(mode, Mode::Report)) {
+    } = match evaluate(args, overlay, !matches!(mode, Mode::Report), false) {
         Ok(e) => e,
         Err(code) => return code,
     };

@@ -137,7 +137,7 @@ pub fn run(args: &ReportArgs) -> i32 {
     let check_args = args.check_args();
     let Evaluated {
         mut outcome, metas, ..
-    } = match check::evaluate(&check_args, None, false) {
+    } = match check::evaluate(&check_args, None, false, true) {
         Ok(e) => e,
         Err(code) => return code,
     };

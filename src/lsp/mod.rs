@@ -191,7 +191,12 @@ impl Server {
             .iter()
             .map(|(p, d)| (p.clone(), d.text.as_bytes().to_vec()))
             .collect();
-        let evaluated = match crate::cli::check::evaluate(&args, Some(Arc::new(overlay)), false) {
+        let evaluated = match crate::cli::check::evaluate(
+            &args,
+            Some(Arc::new(overlay)),
+            false,
+            false,
+        ) {
             Ok(e) => e,
             Err(_) => {
                 return vec![Notification::new(
