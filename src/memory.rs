@@ -24,27 +24,33 @@ pub fn release() {
 }
 
 /// While alive, hands a freed page back to the system at once instead of after mimalloc's
-/// delay (10 ms by default). For the project-wide stages: each frees blocks as large as the
-/// next one allocates (a file's decoded facts, then its resolved part), and with the delay the
-/// graph of a 50,000-file project was assembled on top of 60 MiB of freed, still resident
-/// pages. Not for stages that free many small blocks: rendering a report with it was twice as
-/// slow (a page purged, then faulted back in, every few findings). A no-op with the system
-/// allocator.
-pub struct PromptPurge(());
+/// delay (a second by default in mimalloc 3). For the project-wide stages: each frees blocks
+/// as large as the next one allocates (a file's decoded facts, then its resolved part), and
+/// with the delay the graph of a 50,000-file project was assembled on top of 60 MiB of freed,
+/// still resident pages. Not for stages that free many small blocks, such as rendering a
+/// report: a page purged, then faulted back in, every few findings. The delay in force before
+/// is restored on drop. A no-op with the system allocator.
+pub struct PromptPurge {
+    #[cfg(feature = "mimalloc")]
+    before: std::ffi::c_long,
+}
 
+/// `mi_option_purge_delay` in mimalloc's option enum (the same in mimalloc 2 and 3; the crate
+/// exports no constant).
 #[cfg(feature = "mimalloc")]
-// `mi_option_purge_delay` in mimalloc 2's option enum (the crate exports no constant), and its
-// default.
-const PURGE_DELAY: (libmimalloc_sys::mi_option_t, std::ffi::c_long) = (15, 10);
+const PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 
 impl PromptPurge {
     pub fn start() -> PromptPurge {
         #[cfg(feature = "mimalloc")]
-        // SAFETY: sets one option word, which the allocator only reads.
+        // SAFETY: reads and sets one option word, which the allocator only reads.
         unsafe {
-            libmimalloc_sys::mi_option_set(PURGE_DELAY.0, 0)
-        };
-        PromptPurge(())
+            let before = libmimalloc_sys::mi_option_get(PURGE_DELAY);
+            libmimalloc_sys::mi_option_set(PURGE_DELAY, 0);
+            PromptPurge { before }
+        }
+        #[cfg(not(feature = "mimalloc"))]
+        PromptPurge {}
     }
 }
 
@@ -53,7 +59,7 @@ impl Drop for PromptPurge {
         #[cfg(feature = "mimalloc")]
         // SAFETY: as in `start`.
         unsafe {
-            libmimalloc_sys::mi_option_set(PURGE_DELAY.0, PURGE_DELAY.1)
+            libmimalloc_sys::mi_option_set(PURGE_DELAY, self.before)
         };
     }
 }
