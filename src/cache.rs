@@ -225,6 +225,7 @@ impl FactsCache {
                 suppressions: Vec::new(),
                 cached: true,
                 packed: None,
+                packed_findings: None,
             };
         }
         if self.snapshot.is_some() {
@@ -246,6 +247,7 @@ impl FactsCache {
                     suppressions: Vec::new(),
                     cached: false,
                     packed: None,
+                    packed_findings: None,
                 };
             }
         }

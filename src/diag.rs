@@ -12,7 +12,9 @@ use serde::Serialize;
 
 use crate::source::{LineCol, SourceFile, Span};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Info,
@@ -57,6 +59,8 @@ pub struct Location {
 }
 
 /// Encoded locations without their path, which the decoder of one file's data supplies.
+pub mod packed;
+
 pub(crate) mod in_file {
     use std::cell::RefCell;
     use std::sync::Arc;
@@ -124,7 +128,7 @@ impl Location {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Label {
     pub location: Location,
     pub message: String,

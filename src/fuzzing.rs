@@ -256,6 +256,17 @@ pub fn end_to_end(data: &[u8]) {
     {
         panic!("{name}: packed facts do not round-trip: {e}");
     }
+    // and from its packed findings
+    let shared = crate::diag::packed::Shared::default();
+    if let Some(p) =
+        crate::diag::packed::Packed::pack(&report.display, &report.diagnostics, &shared)
+    {
+        let back = p.unpack(&report.display, &shared.table());
+        assert!(
+            back == report.diagnostics,
+            "{name}: packed findings do not round-trip"
+        );
+    }
     let outcome = pipeline::finish(vec![report], 0, Vec::new(), settings);
     for d in outcome
         .diagnostics

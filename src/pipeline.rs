@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
-use crate::diag::{codes, Diagnostic, Severity};
+use crate::diag::{codes, packed, Diagnostic, Severity};
 use crate::discover::{self, classify, Candidate, Class, UsageError};
 use crate::engine::eval;
 use crate::engine::ruleset::{RuleSet, Selection};
@@ -98,6 +98,8 @@ pub struct FileReport {
     /// The facts, packed by the worker when nothing reads them before the graph does (a run
     /// without `--cache`); `facts` is then empty.
     pub packed: Option<facts::Packed>,
+    /// The findings, packed likewise (`diag::packed`); `diagnostics` is then empty.
+    pub packed_findings: Option<packed::Packed>,
 }
 
 #[derive(Debug, Default)]
@@ -129,8 +131,9 @@ pub fn run(roots: &[PathBuf], settings: &Settings) -> Result<Outcome, UsageError
     };
     crate::timings::mark("discovery");
 
-    // variables of files whose facts are packed (see `FileReport::packed`)
-    let env = provider_graph::EnvSink::default();
+    // variables of files whose facts are packed (see `FileReport::packed`), and the shared
+    // strings of packed findings
+    let gathered = Gathered::default();
     let work = |files: &[Candidate]| -> Vec<FileReport> {
         files
             .par_iter()
@@ -146,11 +149,19 @@ pub fn run(roots: &[PathBuf], settings: &Settings) -> Result<Outcome, UsageError
                 Some(cache) => cache.context_file(c, || check_file_guarded(c, settings)),
                 None => {
                     let mut report = check_file_guarded(c, settings);
-                    env.add(std::mem::take(&mut report.facts.env));
+                    gathered.env.add(std::mem::take(&mut report.facts.env));
                     report.packed =
                         facts::Packed::pack(&report.display, &report.facts, &settings.registry);
                     if report.packed.is_some() {
                         report.facts = FileFacts::default();
+                    }
+                    report.packed_findings = packed::Packed::pack(
+                        &report.display,
+                        &report.diagnostics,
+                        &gathered.findings,
+                    );
+                    if report.packed_findings.is_some() {
+                        report.diagnostics = Vec::new();
                     }
                     report
                 }
@@ -170,12 +181,20 @@ pub fn run(roots: &[PathBuf], settings: &Settings) -> Result<Outcome, UsageError
         match &settings.cache {
             Some(cache) => {
                 let graph = cache.graph(&mut files, &found.files, settings);
-                finish_with_graph(files, graph, found.skipped, found.diagnostics, settings)
+                let none = packed::Shared::default();
+                finish_with_graph(
+                    files,
+                    graph,
+                    found.skipped,
+                    found.diagnostics,
+                    &none,
+                    settings,
+                )
             }
             None => {
                 // nothing reads the walk's list again (8 MiB at 50,000 files)
                 drop(found.files);
-                finish_gathered(files, &env, found.skipped, found.diagnostics, settings)
+                finish_gathered(files, &gathered, found.skipped, found.diagnostics, settings)
             }
         }
     };
@@ -200,14 +219,22 @@ pub fn finish(
     diagnostics: Vec<Diagnostic>,
     settings: &Settings,
 ) -> Outcome {
-    let env = provider_graph::EnvSink::default();
-    finish_gathered(files, &env, skipped, diagnostics, settings)
+    finish_gathered(files, &Gathered::default(), skipped, diagnostics, settings)
 }
 
-/// [`finish`] with the environment variables the workers already handed over.
+/// What the workers of a run without `--cache` hand over besides their files' reports.
+#[derive(Default)]
+struct Gathered {
+    /// The environment variables of files whose facts are packed.
+    env: provider_graph::EnvSink,
+    /// The rule ids and help texts of packed findings.
+    findings: packed::Shared,
+}
+
+/// [`finish`] with what the workers already handed over.
 fn finish_gathered(
     files: Vec<FileReport>,
-    env: &provider_graph::EnvSink,
+    gathered: &Gathered,
     skipped: usize,
     diagnostics: Vec<Diagnostic>,
     settings: &Settings,
@@ -221,16 +248,25 @@ fn finish_gathered(
             None => Facts::Plain(std::mem::take(&mut f.facts)),
         })
         .collect();
-    let graph = Graph::build_from(facts, env, &settings.registry);
-    finish_with_graph(files, graph, skipped, diagnostics, settings)
+    let graph = Graph::build_from(facts, &gathered.env, &settings.registry);
+    finish_with_graph(
+        files,
+        graph,
+        skipped,
+        diagnostics,
+        &gathered.findings,
+        settings,
+    )
 }
 
-/// [`finish`] with the graph already built (a focus run's, from the graph cache).
+/// [`finish`] with the graph already built (a focus run's, from the graph cache). `shared`
+/// numbers the rule ids and help texts of packed findings.
 pub fn finish_with_graph(
     files: Vec<FileReport>,
     graph: Graph,
     skipped: usize,
     diagnostics: Vec<Diagnostic>,
+    shared: &packed::Shared,
     settings: &Settings,
 ) -> Outcome {
     release(settings);
@@ -258,17 +294,24 @@ pub fn finish_with_graph(
     // buffers of up to twice its size
     outcome.diagnostics.reserve_exact(
         graph_findings.iter().map(Vec::len).sum::<usize>()
-            + files.iter().map(|f| f.diagnostics.len()).sum::<usize>(),
+            + files
+                .iter()
+                .map(|f| f.diagnostics.len() + f.packed_findings.as_ref().map_or(0, |p| p.len()))
+                .sum::<usize>(),
     );
     for list in graph_findings {
         outcome.diagnostics.extend(list);
     }
+    let table = shared.table();
     for f in &mut files {
         // moved, not cloned: nothing reads a file's findings after this. Taken, not appended:
         // `append` leaves each file's emptied buffer allocated (30 MB at 50,000 files).
         outcome
             .diagnostics
             .extend(std::mem::take(&mut f.diagnostics));
+        if let Some(p) = f.packed_findings.take() {
+            outcome.diagnostics.extend(p.unpack(&f.display, &table));
+        }
         if let Some(src) = &f.source {
             outcome.sources.insert(f.display.clone(), src.clone());
         }
@@ -371,6 +414,7 @@ pub(crate) fn check_file_guarded(c: &Candidate, settings: &Settings) -> FileRepo
                 suppressions: Vec::new(),
                 cached: false,
                 packed: None,
+                packed_findings: None,
             }
         }
     }
@@ -419,6 +463,7 @@ pub fn check_file(c: &Candidate, settings: &Settings) -> FileReport {
                 suppressions: Vec::new(),
                 cached: false,
                 packed: None,
+                packed_findings: None,
             }
         }
     };
@@ -531,6 +576,7 @@ pub fn check_text(c: &Candidate, file: &SourceFile, settings: &Settings) -> File
         suppressions,
         cached: false,
         packed: None,
+        packed_findings: None,
     }
 }
 
