@@ -53,9 +53,8 @@ pub fn grade(p: &Deployment, f: &Deployment) -> (Grade, String) {
     let (Some(po), Some(fo)) = (&p.operator, &f.operator) else {
         let why = p
             .unknown
-            .as_ref()
-            .or(f.unknown.as_ref())
-            .cloned()
+            .as_deref()
+            .or(f.unknown.as_deref())
             .unwrap_or_default();
         return (Grade::Unknown, format!("cannot tell: {why}"));
     };

@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::diag::Location;
 use crate::engine::ruleset::Role;
-use crate::intern;
+use crate::intern::{self, Name};
 use facts::{DeploymentFact, Facts, FileFacts, Val};
 pub use grade::Grade;
 pub use infra::InfraSummary;
@@ -31,10 +31,10 @@ use registry::{host_of, Registry};
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Placed {
     pub member: usize,
-    pub operator: Option<Arc<str>>,
-    pub lab: Option<Arc<str>>,
-    pub cloud: Option<Arc<str>>,
-    pub parent: Option<Arc<str>>,
+    pub operator: Option<Name>,
+    pub lab: Option<Name>,
+    pub cloud: Option<Name>,
+    pub parent: Option<Name>,
     pub region: Option<String>,
     pub model: Option<String>,
     pub endpoint: Option<String>,
@@ -42,7 +42,7 @@ pub struct Placed {
     pub self_hosted: bool,
     pub rpm: Option<u64>,
     pub tpm: Option<u64>,
-    pub jurisdiction: Option<Arc<str>>,
+    pub jurisdiction: Option<Name>,
     pub unknown: Option<String>,
     pub loc: Option<Location>,
     pub vendor_loc: Option<Location>,
@@ -79,21 +79,21 @@ pub struct Deployment {
     pub route: usize,
     pub member: usize,
     /// Registry operator id; `None` when it cannot be resolved (see `unknown`).
-    pub operator: Option<Arc<str>>,
-    pub lab: Option<Arc<str>>,
-    pub cloud: Option<Arc<str>>,
-    pub parent: Option<Arc<str>>,
-    pub region: Option<Arc<str>>,
-    pub model: Option<Arc<str>>,
-    pub endpoint: Option<Arc<str>>,
+    pub operator: Option<Name>,
+    pub lab: Option<Name>,
+    pub cloud: Option<Name>,
+    pub parent: Option<Name>,
+    pub region: Option<Name>,
+    pub model: Option<Name>,
+    pub endpoint: Option<Name>,
     pub aggregator: bool,
     pub self_hosted: bool,
     pub rpm: Option<u64>,
     pub tpm: Option<u64>,
     /// Country of the parent company's headquarters.
-    pub jurisdiction: Option<Arc<str>>,
+    pub jurisdiction: Option<Name>,
     /// Why the operator is unknown, for messages.
-    pub unknown: Option<Arc<str>>,
+    pub unknown: Option<Name>,
     #[serde(skip)]
     pub loc: Option<Location>,
     /// Where the vendor is named (the provider or model value), for findings about it.
@@ -435,14 +435,14 @@ impl Part {
 /// each was some 20 MB at 50,000 files. Scoped to one graph: these are texts of the checked
 /// files, so they are not kept beyond it (unlike the registry's names, `intern`).
 #[derive(Default)]
-struct Texts(std::collections::HashSet<Arc<str>>);
+struct Texts(std::collections::HashSet<Name>);
 
 impl Texts {
-    fn share(&mut self, text: String) -> Arc<str> {
+    fn share(&mut self, text: String) -> Name {
         if let Some(shared) = self.0.get(text.as_str()) {
             return shared.clone();
         }
-        let shared: Arc<str> = Arc::from(text);
+        let shared = Name::from(text);
         self.0.insert(shared.clone());
         shared
     }
@@ -701,7 +701,7 @@ impl Graph {
             return true;
         }
         let r = &self.routes[route];
-        let ops: Vec<&Option<Arc<str>>> = all(r)
+        let ops: Vec<&Option<Name>> = all(r)
             .iter()
             .map(|&d| &self.deployments[d].operator)
             .collect();
@@ -914,18 +914,18 @@ fn resolve<'r>(
     dep.model = model.clone();
     if let Some(o) = op {
         // registry names, shared: a deployment owns none of them
-        dep.operator = Some(intern::name(&o.id));
-        dep.cloud = o.cloud.as_deref().map(intern::name);
-        dep.parent = Some(intern::name(&o.parent));
-        dep.jurisdiction = reg.parent(&o.parent).map(|p| intern::name(&p.jurisdiction));
+        dep.operator = Some(intern::thin(&o.id));
+        dep.cloud = o.cloud.as_deref().map(intern::thin);
+        dep.parent = Some(intern::thin(&o.parent));
+        dep.jurisdiction = reg.parent(&o.parent).map(|p| intern::thin(&p.jurisdiction));
         dep.aggregator = o.aggregator;
         dep.self_hosted = o.self_hosted;
         let lab = base
             .as_deref()
             .and_then(|m| memo.lab_of_model(reg, m))
             .or_else(|| model.as_deref().and_then(|m| memo.lab_of_model(reg, m)))
-            .map(|l| intern::name(&l.id))
-            .or_else(|| (o.serves.len() == 1).then(|| intern::name(&o.serves[0])));
+            .map(|l| intern::thin(&l.id))
+            .or_else(|| (o.serves.len() == 1).then(|| intern::thin(&o.serves[0])));
         dep.lab = lab;
     }
     dep.region = resolved(env, memo, &d.region).ok().flatten().or(region);
