@@ -106,11 +106,13 @@ pub struct Route {
     pub id: usize,
     pub file: Arc<str>,
     pub name: String,
-    pub extractor: String,
+    /// The extractor's id, shared (`intern::thin`): one of a few dozen.
+    pub extractor: Name,
     pub ordered: bool,
-    /// (object type, why): see `RouteSpec::needs`.
+    /// (object type, why): see `RouteSpec::needs`. Boxed: few routes need one, and inline
+    /// the pair was a fifth of every route.
     #[serde(skip)]
-    pub needs: Option<(String, String)>,
+    pub needs: Option<Box<(String, String)>>,
     /// Whether an object the route needs exists.
     pub needs_met: bool,
     /// Deployment ids per member; for an ordered route member 0 is the primary.
@@ -487,17 +489,17 @@ impl Assembler {
                 }
                 members.push(ids);
             }
-            // The route's name, extractor and member places were allocated by the worker that
-            // resolved the file, among that file's short-lived blocks; moved, each kept one of
-            // those pages resident for the graph's whole life (10 MiB at 50,000 files). Copies
-            // are made here, beside the rest of the graph.
+            // The route's name and member places were allocated by the worker that resolved
+            // the file, among that file's short-lived blocks; moved, each kept one of those
+            // pages resident for the graph's whole life (10 MiB at 50,000 files). Copies are
+            // made here, beside the rest of the graph; the extractor is a shared name.
             g.routes.push(Route {
                 id,
                 file: r.loc.path.clone(),
                 name: r.name.as_str().into(),
-                extractor: r.extractor.as_str().into(),
+                extractor: intern::thin(&r.extractor),
                 ordered: r.ordered,
-                needs: r.needs,
+                needs: r.needs.map(Box::new),
                 needs_met: r.needs_met,
                 members,
                 loc: r.loc,
@@ -528,7 +530,7 @@ impl Assembler {
         }
         // declared fallbacks name routes of the same file and extractor
         for fb in &f.fallbacks {
-            let same = |r: &&Route| r.extractor == fb.extractor && r.id >= first;
+            let same = |r: &&Route| *r.extractor == *fb.extractor && r.id >= first;
             let sources: Vec<usize> = match &fb.from {
                 Some(from) => g.routes[first..]
                     .iter()

@@ -283,7 +283,7 @@ fn infra_concentration(g: &Graph, rule: &GraphRule, out: &mut Vec<Diagnostic>) {
 /// policy on the generated route, or the gateway never tries the next priority).
 fn needs_object(g: &Graph, rule: &GraphRule, scope: Scope<'_>, out: &mut Vec<Diagnostic>) {
     for r in g.routes.iter().filter(|r| wanted(scope, &r.loc)) {
-        let Some((object_type, why)) = &r.needs else {
+        let Some((object_type, why)) = r.needs.as_deref() else {
             continue;
         };
         if !r.ordered || r.members.len() < 2 || r.needs_met {
