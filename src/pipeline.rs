@@ -283,6 +283,8 @@ pub fn finish_with_graph(
         &settings.rules,
         &settings.selection,
         settings.focus.as_deref(),
+        // a focus run's graph findings are few: not worth the packing
+        settings.focus.is_none().then_some(shared),
     );
     crate::timings::mark("graph rules");
     if !settings.keep_graph {
@@ -293,16 +295,19 @@ pub fn finish_with_graph(
     // sized once: grown by doubling, the list of a big project's findings was copied into
     // buffers of up to twice its size
     outcome.diagnostics.reserve_exact(
-        graph_findings.iter().map(Vec::len).sum::<usize>()
+        graph_findings
+            .iter()
+            .map(packed::Findings::len)
+            .sum::<usize>()
             + files
                 .iter()
                 .map(|f| f.diagnostics.len() + f.packed_findings.as_ref().map_or(0, |p| p.len()))
                 .sum::<usize>(),
     );
-    for list in graph_findings {
-        outcome.diagnostics.extend(list);
-    }
     let table = shared.table();
+    for list in graph_findings {
+        list.unpack_into(&mut outcome.diagnostics, &table);
+    }
     for f in &mut files {
         // moved, not cloned: nothing reads a file's findings after this. Taken, not appended:
         // `append` leaves each file's emptied buffer allocated (30 MB at 50,000 files).

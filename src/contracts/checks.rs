@@ -38,7 +38,12 @@ fn external(g: &Graph) -> impl Iterator<Item = &Deployment> {
         .filter(|d| d.operator.is_some() && !d.self_hosted)
 }
 
-pub fn evaluate(g: &Graph, set: &RuleSet, rule: &GraphRule, out: &mut Vec<Diagnostic>) {
+pub fn evaluate(
+    g: &Graph,
+    set: &RuleSet,
+    rule: &GraphRule,
+    out: &mut crate::diag::packed::Sink<'_>,
+) {
     let policy = &set.contract_policy;
     match rule.check {
         GraphCheck::ContractMissing => {

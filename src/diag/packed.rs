@@ -162,6 +162,112 @@ impl Packed {
     }
 }
 
+/// Findings as a check makes them, one at a time, packed a run of one file's findings at a
+/// time: the graph rules' 100,000 findings of a big project were as large as the graph they
+/// were made beside. Without a [`Shared`] table (a focus run, whose findings are few) they are
+/// kept as they are.
+pub struct Sink<'s> {
+    shared: Option<&'s Shared>,
+    run: Vec<Diagnostic>,
+    out: Vec<Segment>,
+    count: usize,
+}
+
+/// A run of findings, in the order made: packed, or kept as they are (no table, or a finding
+/// that points into another file).
+#[derive(Debug)]
+enum Segment {
+    Packed(Arc<str>, Packed),
+    Plain(Vec<Diagnostic>),
+}
+
+/// How many findings of one file are packed together at most.
+const RUN: usize = 256;
+
+impl<'s> Sink<'s> {
+    pub fn new(shared: Option<&'s Shared>) -> Sink<'s> {
+        Sink {
+            shared,
+            run: Vec::new(),
+            out: Vec::new(),
+            count: 0,
+        }
+    }
+
+    pub fn push(&mut self, d: Diagnostic) {
+        self.count += 1;
+        if self.shared.is_none() {
+            self.plain(vec![d]);
+            return;
+        }
+        if self.run.len() >= RUN || self.run.first().is_some_and(|f| f.path != d.path) {
+            self.flush();
+        }
+        self.run.push(d);
+    }
+
+    fn plain(&mut self, list: Vec<Diagnostic>) {
+        match self.out.last_mut() {
+            Some(Segment::Plain(last)) => last.extend(list),
+            _ => self.out.push(Segment::Plain(list)),
+        }
+    }
+
+    fn flush(&mut self) {
+        let Some(first) = self.run.first() else {
+            return;
+        };
+        let path = first.path.clone();
+        match self.shared.and_then(|s| Packed::pack(&path, &self.run, s)) {
+            Some(p) => {
+                // the buffer is kept for the next run
+                self.run.clear();
+                self.out.push(Segment::Packed(path, p));
+            }
+            None => {
+                let list = std::mem::take(&mut self.run);
+                self.plain(list);
+            }
+        }
+    }
+
+    pub fn finish(mut self) -> Findings {
+        self.flush();
+        Findings {
+            segments: self.out,
+            count: self.count,
+        }
+    }
+}
+
+/// What a [`Sink`] was given, in order.
+#[derive(Debug)]
+pub struct Findings {
+    segments: Vec<Segment>,
+    count: usize,
+}
+
+impl Findings {
+    pub fn len(&self) -> usize {
+        self.count
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
+    /// Appends the findings, in the order they were made, to `out`; `table` is the run's
+    /// [`Shared::table`], taken after the last finding was packed.
+    pub fn unpack_into(self, out: &mut Vec<Diagnostic>, table: &[Arc<str>]) {
+        for s in self.segments {
+            match s {
+                Segment::Packed(path, p) => out.extend(p.unpack(&path, table)),
+                Segment::Plain(list) => out.extend(list),
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::path::PathBuf;
@@ -252,5 +358,37 @@ mod tests {
         let about_other = finding(&other, &file, None);
         assert!(Packed::pack(&path, &[about_other], &shared).is_none());
         assert!(Packed::pack(&path, &[], &shared).is_none());
+    }
+
+    /// A sink gives back what it was given, in order, whether it packed runs of one file's
+    /// findings, kept one that points elsewhere, or had no table.
+    #[test]
+    fn a_sink_keeps_the_order_it_was_given() {
+        let a: Arc<str> = Arc::from("a.yaml");
+        let b: Arc<str> = Arc::from("b.yaml");
+        let fa = SourceFile::new("a.yaml".into(), "a: b\nc: d\n".into(), Encoding::Utf8);
+        let fb = SourceFile::new("b.yaml".into(), "a: b\nc: d\n".into(), Encoding::Utf8);
+        let mut elsewhere = finding(&a, &fa, None);
+        elsewhere.labels[0].location.path = b.clone();
+        let mut list = vec![finding(&a, &fa, None), finding(&a, &fa, None)];
+        list.push(finding(&b, &fb, None));
+        list.push(elsewhere);
+        list.push(finding(&a, &fa, None));
+        list.extend((0..RUN + 3).map(|_| finding(&b, &fb, None)));
+        for (i, d) in list.iter_mut().enumerate() {
+            d.message = format!("finding {i}");
+        }
+        let shared = Shared::default();
+        for table in [Some(&shared), None] {
+            let mut sink = Sink::new(table);
+            for d in &list {
+                sink.push(d.clone());
+            }
+            let findings = sink.finish();
+            assert_eq!(findings.len(), list.len());
+            let mut back = Vec::new();
+            findings.unpack_into(&mut back, &shared.table());
+            assert_eq!(back, list);
+        }
     }
 }

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use rayon::prelude::*;
 
 use super::{primary, Grade, Graph};
+use crate::diag::packed::{Findings, Shared, Sink};
 use crate::diag::{Diagnostic, Label, Location};
 use crate::engine::ruleset::{GraphCheck, GraphRule, OwnerKind, Role, RuleSet, Selection};
 
@@ -25,39 +26,36 @@ pub fn evaluate(
     selection: &Selection,
     scope: Scope<'_>,
 ) -> Vec<Diagnostic> {
-    evaluate_per_rule(g, set, selection, scope)
-        .into_iter()
-        .flatten()
-        .collect()
+    let mut all = Vec::new();
+    for findings in evaluate_per_rule(g, set, selection, scope, None) {
+        findings.unpack_into(&mut all, &[]);
+    }
+    all
 }
 
-/// The findings of each selected rule, in rule order. Each rule reads the graph only, so they
-/// run side by side; kept apart, a big project's 100,000 graph findings are moved once, into
-/// the run's list, rather than joined here first.
+/// The findings of each selected rule, in rule order, packed as they are made when `shared` is
+/// given (see `Sink`). Each rule reads the graph only, so they run side by side; kept apart, a
+/// big project's 100,000 graph findings are moved once, into the run's list, rather than
+/// joined here first.
 pub fn evaluate_per_rule(
     g: &Graph,
     set: &RuleSet,
     selection: &Selection,
     scope: Scope<'_>,
-) -> Vec<Vec<Diagnostic>> {
+    shared: Option<&Shared>,
+) -> Vec<Findings> {
     set.graph_rules
         .par_iter()
         .filter(|rule| selection.enabled(&rule.id))
         .map(|rule| {
-            let mut out = Vec::new();
+            let mut out = Sink::new(shared);
             evaluate_rule(g, set, rule, scope, &mut out);
-            out
+            out.finish()
         })
         .collect()
 }
 
-fn evaluate_rule(
-    g: &Graph,
-    set: &RuleSet,
-    rule: &GraphRule,
-    scope: Scope<'_>,
-    out: &mut Vec<Diagnostic>,
-) {
+fn evaluate_rule(g: &Graph, set: &RuleSet, rule: &GraphRule, scope: Scope<'_>, out: &mut Sink<'_>) {
     match rule.check {
         GraphCheck::RouteWithoutFallback => without_fallback(g, rule, scope, out),
         GraphCheck::FallbackNotIndependent => not_independent(g, rule, scope, out),
@@ -100,7 +98,7 @@ fn operators(g: &Graph, deps: &[usize]) -> String {
     ops.join(", ")
 }
 
-fn without_fallback(g: &Graph, rule: &GraphRule, scope: Scope<'_>, out: &mut Vec<Diagnostic>) {
+fn without_fallback(g: &Graph, rule: &GraphRule, scope: Scope<'_>, out: &mut Sink<'_>) {
     for r in g.routes.iter().filter(|r| wanted(scope, &r.loc)) {
         // a route that is another route's fallback (of any kind) is a standby, not an entry point
         let standby = g.is_standby(r.id);
@@ -117,7 +115,7 @@ fn without_fallback(g: &Graph, rule: &GraphRule, scope: Scope<'_>, out: &mut Vec
     }
 }
 
-fn not_independent(g: &Graph, rule: &GraphRule, scope: Scope<'_>, out: &mut Vec<Diagnostic>) {
+fn not_independent(g: &Graph, rule: &GraphRule, scope: Scope<'_>, out: &mut Sink<'_>) {
     let min = rule
         .min_grade
         .as_deref()
@@ -154,7 +152,7 @@ fn not_independent(g: &Graph, rule: &GraphRule, scope: Scope<'_>, out: &mut Vec<
     }
 }
 
-fn target_missing(g: &Graph, rule: &GraphRule, scope: Scope<'_>, out: &mut Vec<Diagnostic>) {
+fn target_missing(g: &Graph, rule: &GraphRule, scope: Scope<'_>, out: &mut Sink<'_>) {
     for e in g
         .edges
         .iter()
@@ -169,7 +167,7 @@ fn target_missing(g: &Graph, rule: &GraphRule, scope: Scope<'_>, out: &mut Vec<D
     }
 }
 
-fn concentration(g: &Graph, rule: &GraphRule, out: &mut Vec<Diagnostic>) {
+fn concentration(g: &Graph, rule: &GraphRule, out: &mut Sink<'_>) {
     // owner → routes whose primary traffic depends on it
     let mut by_owner: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
     let mut counted = 0usize;
@@ -240,7 +238,7 @@ fn concentration(g: &Graph, rule: &GraphRule, out: &mut Vec<Diagnostic>) {
 /// The whole infrastructure in one cloud, or one region. Only things the registry places in a
 /// cloud count (a Kubernetes Deployment is portable; an `aws_db_instance` is not), and a region
 /// that is an expression makes the region check undecidable, so it stays silent.
-fn infra_concentration(g: &Graph, rule: &GraphRule, out: &mut Vec<Diagnostic>) {
+fn infra_concentration(g: &Graph, rule: &GraphRule, out: &mut Sink<'_>) {
     let infra = &g.infra;
     let at_least = rule.min_routes.max(1);
     if rule.by == OwnerKind::Region {
@@ -281,7 +279,7 @@ fn infra_concentration(g: &Graph, rule: &GraphRule, out: &mut Vec<Diagnostic>) {
 
 /// Fallbacks that only work with a companion object (Envoy AI Gateway priorities need a retry
 /// policy on the generated route, or the gateway never tries the next priority).
-fn needs_object(g: &Graph, rule: &GraphRule, scope: Scope<'_>, out: &mut Vec<Diagnostic>) {
+fn needs_object(g: &Graph, rule: &GraphRule, scope: Scope<'_>, out: &mut Sink<'_>) {
     for r in g.routes.iter().filter(|r| wanted(scope, &r.loc)) {
         let Some((object_type, why)) = r.needs.as_deref() else {
             continue;
@@ -311,7 +309,7 @@ type Facet<'a> = (Option<&'a str>, &'a Vec<String>, &'a Vec<String>, &'a str);
 /// Deployments on a vendor the policy bans (hedge.toml `[policy.banned]`), or outside its
 /// allow-lists (`[policy.allowed]`), by operator, model family, cloud, parent company or the
 /// parent's jurisdiction.
-fn banned(g: &Graph, set: &RuleSet, rule: &GraphRule, scope: Scope<'_>, out: &mut Vec<Diagnostic>) {
+fn banned(g: &Graph, set: &RuleSet, rule: &GraphRule, scope: Scope<'_>, out: &mut Sink<'_>) {
     let (b, a) = (&set.banned, &set.allowed);
     if b.is_empty() && a.is_empty() {
         return;
@@ -368,7 +366,7 @@ fn route_operators(
     set: &RuleSet,
     rule: &GraphRule,
     scope: Scope<'_>,
-    out: &mut Vec<Diagnostic>,
+    out: &mut Sink<'_>,
 ) {
     let min = set.min_route_operators;
     if min <= 1 {
