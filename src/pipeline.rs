@@ -171,12 +171,17 @@ pub fn run(roots: &[PathBuf], settings: &Settings) -> Result<Outcome, UsageError
     // the project-wide stage runs in the same pool, so `--threads` bounds it too
     let all = |found: discover::Discovery| {
         let mut files = work(&found.files);
-        release(settings);
         // a focus run frees little: not worth a system call per freed page
         let _purge = settings
             .focus
             .is_none()
             .then(crate::memory::PromptPurge::start);
+        if settings.focus.is_none() {
+            for f in &mut files {
+                f.settle();
+            }
+        }
+        release(settings);
         crate::timings::mark("files");
         match &settings.cache {
             Some(cache) => {
@@ -378,6 +383,26 @@ fn sort_diagnostics(list: &mut [Diagnostic]) {
             }
             list.swap(at, from);
             at = from;
+        }
+    }
+}
+
+impl FileReport {
+    /// Moves what the report keeps past the per-file stage into fresh allocations. Each worker
+    /// made its files' packed facts and findings among the blocks of their parse trees; the
+    /// trees are freed, but a page holding one kept block stays resident, and at 50,000 files
+    /// those pages were some 40 MiB beside 105 MiB of live data, through the whole project-wide
+    /// stage. Copied one file at a time, after every file is done, the kept blocks sit together
+    /// and the old pages are wholly free.
+    fn settle(&mut self) {
+        if let Some(p) = &mut self.packed {
+            p.settle();
+        }
+        if let Some(p) = &mut self.packed_findings {
+            p.settle();
+        }
+        if !self.kinds.is_empty() {
+            self.kinds = self.kinds.iter().map(|k| k.to_vec()).collect();
         }
     }
 }

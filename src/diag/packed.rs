@@ -128,6 +128,11 @@ impl Packed {
         })
     }
 
+    /// Moves the bytes into a fresh allocation (see `FileReport::settle`).
+    pub fn settle(&mut self) {
+        self.bytes = Box::from(&*self.bytes);
+    }
+
     /// How many findings it holds.
     pub fn len(&self) -> usize {
         self.count

@@ -180,6 +180,12 @@ impl Packed {
         })
     }
 
+    /// Moves the bytes into a fresh allocation (see `FileReport::settle`).
+    pub fn settle(&mut self) {
+        self.lookups = Box::from(&*self.lookups);
+        self.rest = Box::from(&*self.rest);
+    }
+
     /// The environment variables and objects. Decoding what this process encoded cannot fail
     /// short of a bug; if it did, the file would count as setting none.
     pub fn lookups(&self) -> (Vec<EnvFact>, Vec<ObjectFact>) {
