@@ -216,12 +216,12 @@ pub fn evaluate(
                     (
                         &c.rpm,
                         "rpm",
-                        deps.iter().filter_map(|d| d.rpm).sum::<u64>(),
+                        deps.iter().filter_map(|d| d.rpm.get()).sum::<u64>(),
                     ),
                     (
                         &c.tpm,
                         "tpm",
-                        deps.iter().filter_map(|d| d.tpm).sum::<u64>(),
+                        deps.iter().filter_map(|d| d.tpm.get()).sum::<u64>(),
                     ),
                 ] {
                     let Some(limit) = limit else { continue };
@@ -235,9 +235,9 @@ pub fn evaluate(
                             .iter()
                             .filter(|d| {
                                 if name == "rpm" {
-                                    d.rpm.is_some()
+                                    d.rpm.get().is_some()
                                 } else {
-                                    d.tpm.is_some()
+                                    d.tpm.get().is_some()
                                 }
                             })
                             .take(3)

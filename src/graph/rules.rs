@@ -355,7 +355,7 @@ fn banned(g: &Graph, set: &RuleSet, rule: &GraphRule, scope: Scope<'_>, out: &mu
         if !wanted(scope, loc) {
             continue;
         }
-        let route = &g.routes[d.route].name;
+        let route = &g.routes[d.route as usize].name;
         out.push(finding(rule, loc, format!("route `{route}` uses {why}")));
     }
 }
