@@ -82,9 +82,22 @@ impl serde::Serialize for Name {
     }
 }
 
+/// Decoded names are shared as [`thin`] shares them: the only names ever decoded are registry
+/// ids (the placed deployments of the graph cache), and decoded one copy each they were a
+/// pre-commit run's largest allocations.
 impl<'de> serde::Deserialize<'de> for Name {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Name, D::Error> {
-        String::deserialize(d).map(Name::from)
+        struct Shared;
+        impl serde::de::Visitor<'_> for Shared {
+            type Value = Name;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a name")
+            }
+            fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<Name, E> {
+                Ok(thin(text))
+            }
+        }
+        d.deserialize_str(Shared)
     }
 }
 

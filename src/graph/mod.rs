@@ -437,8 +437,8 @@ fn resolve_classified<'r>(
     )
 }
 
-/// How many routes and deployments a file contributes.
-#[derive(Debug, Default, Clone, Copy)]
+/// How many routes and deployments a file (or a graph) holds.
+#[derive(Debug, Default, Clone, Copy, Serialize, Deserialize)]
 pub struct Size {
     pub routes: usize,
     pub deployments: usize,
@@ -452,7 +452,7 @@ impl Size {
 }
 
 impl Part {
-    fn size(&self) -> Size {
+    pub(crate) fn size(&self) -> Size {
         Size {
             routes: self.routes.len(),
             deployments: self
