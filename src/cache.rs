@@ -19,7 +19,9 @@
 //! rename: the facts and the graph together by a run that built the graph in full, the walk
 //! record by a run that walked.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
+
+use foldhash::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -163,7 +165,7 @@ impl FactsCache {
             file,
             key,
             loaded: std::sync::OnceLock::new(),
-            stamps: Mutex::new(HashMap::new()),
+            stamps: Mutex::new(HashMap::default()),
             focus,
             dirty: AtomicBool::new(false),
             snapshot,

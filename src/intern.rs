@@ -5,7 +5,7 @@
 //! loaded rule packs and registries come here, never text from the checked files, so the set
 //! stays small even in a long-lived editor session.
 
-use std::collections::HashSet;
+use foldhash::HashSet;
 use std::sync::{Arc, OnceLock, RwLock};
 
 /// The one shared copy of `name`.

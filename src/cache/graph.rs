@@ -14,7 +14,7 @@
 //! Written whole (temporary file and rename) only by full builds; a focus run that built
 //! incrementally leaves it as it was, so its named files are simply "changed" again next time.
 
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -172,7 +172,7 @@ fn contributions(env: &[EnvFact], objects: &[ObjectFact]) -> Vec<(Key, Vec<u8>)>
         .into_iter()
         .filter_map(|(n, vals)| Some((Key::Env(n.to_string()), postcard::to_stdvec(&vals).ok()?)))
         .collect();
-    let mut seen = HashSet::new();
+    let mut seen = HashSet::default();
     for o in objects {
         // the first object of a type and name wins, in a file as across files
         let key = Key::Object(o.object_type.clone(), o.name.clone());
@@ -287,7 +287,7 @@ pub fn incremental(
         .collect();
 
     // What the fresh files set now, for the keys the snapshot knows.
-    let mut fresh_sets: HashMap<usize, Vec<(usize, Vec<u8>)>> = HashMap::new();
+    let mut fresh_sets: HashMap<usize, Vec<(usize, Vec<u8>)>> = HashMap::default();
     for (pos, (_, input)) in files.iter().enumerate() {
         if let Input::Fresh(facts) = input {
             for (key, bytes) in contributions(&facts.env, &facts.objects) {
@@ -304,7 +304,7 @@ pub fn incremental(
     }
     let path_of = |i: u32| rec.files[i as usize].path;
     let mut answers: Vec<Option<Answer>> = vec![None; rec.keys.len()];
-    let mut changed: HashSet<usize> = HashSet::new();
+    let mut changed: HashSet<usize> = HashSet::default();
     for &k in &touched {
         let (key, contribs) = &rec.keys[k];
         let old: Vec<(&str, &[u8])> = contribs.iter().map(|&(i, b)| (path_of(i), b)).collect();

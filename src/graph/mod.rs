@@ -470,7 +470,7 @@ impl Part {
 /// each was some 20 MB at 50,000 files. Scoped to one graph: these are texts of the checked
 /// files, so they are not kept beyond it (unlike the registry's names, `intern`).
 #[derive(Default)]
-struct Texts(std::collections::HashSet<Name>);
+struct Texts(foldhash::HashSet<Name>);
 
 impl Texts {
     fn share(&mut self, text: String) -> Name {
