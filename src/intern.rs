@@ -11,19 +11,29 @@ use std::sync::{Arc, OnceLock, RwLock};
 /// The one shared copy of `name`.
 pub fn name(name: &str) -> Arc<str> {
     static NAMES: OnceLock<RwLock<HashSet<Arc<str>>>> = OnceLock::new();
-    let names = NAMES.get_or_init(Default::default);
-    if let Some(shared) = names.read().ok().and_then(|set| set.get(name).cloned()) {
-        return shared;
+    shared(NAMES.get_or_init(Default::default), name, |n: &str| {
+        Arc::from(n)
+    })
+}
+
+/// The copy of `name` in `set`, entered on first use. Read-locked for the common case (the
+/// name is known), so workers looking names up do not queue behind each other.
+fn shared<T>(set: &RwLock<HashSet<T>>, name: &str, make: impl Fn(&str) -> T) -> T
+where
+    T: Clone + Eq + std::hash::Hash + std::borrow::Borrow<str>,
+{
+    if let Some(known) = set.read().ok().and_then(|s| s.get(name).cloned()) {
+        return known;
     }
-    let Ok(mut set) = names.write() else {
-        return Arc::from(name);
+    let Ok(mut set) = set.write() else {
+        return make(name);
     };
-    if let Some(shared) = set.get(name) {
-        return shared.clone();
+    if let Some(known) = set.get(name) {
+        return known.clone();
     }
-    let shared: Arc<str> = Arc::from(name);
-    set.insert(shared.clone());
-    shared
+    let entered = make(name);
+    set.insert(entered.clone());
+    entered
 }
 
 /// A shared string behind one pointer. An `Arc<str>` is two words (its length sits beside the
@@ -104,17 +114,7 @@ impl<'de> serde::Deserialize<'de> for Name {
 /// The one shared [`Name`] of a registry id (see [`name`]).
 pub fn thin(name: &str) -> Name {
     static NAMES: OnceLock<RwLock<HashSet<Name>>> = OnceLock::new();
-    let names = NAMES.get_or_init(Default::default);
-    if let Some(shared) = names.read().ok().and_then(|set| set.get(name).cloned()) {
-        return shared;
-    }
-    let Ok(mut set) = names.write() else {
-        return Name::from(name);
-    };
-    if let Some(shared) = set.get(name) {
-        return shared.clone();
-    }
-    let shared = Name::from(name);
-    set.insert(shared.clone());
-    shared
+    shared(NAMES.get_or_init(Default::default), name, |n: &str| {
+        Name::from(n)
+    })
 }

@@ -616,6 +616,25 @@ fn looks_templated(text: &str) -> bool {
         .any(|l| !l.trim_start().starts_with('#') && l.contains("{{") && l.contains("}}"))
 }
 
+/// Every file of the bundled demo, each checked on its own with the built-in rules, for unit
+/// tests of what a check hands on (packed facts, packed findings).
+#[cfg(test)]
+pub(crate) fn demo_reports() -> (Settings, Vec<FileReport>) {
+    let rules = crate::engine::load::load(&[]).expect("built-in packs load");
+    let settings = Settings {
+        rules: Arc::new(rules),
+        ..Settings::default()
+    };
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo");
+    let found = discover::discover(&[root], &settings.discover).expect("demo walks");
+    let reports = found
+        .files
+        .iter()
+        .map(|c| check_file(c, &settings))
+        .collect();
+    (settings, reports)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -275,10 +275,7 @@ impl Findings {
 
 #[cfg(test)]
 mod tests {
-    use std::path::PathBuf;
-
     use super::*;
-    use crate::pipeline::{check_file, Settings};
     use crate::source::{Encoding, SourceFile, Span};
 
     fn round_trip(path: &Arc<str>, list: &[Diagnostic], shared: &Shared) -> Vec<Diagnostic> {
@@ -291,27 +288,13 @@ mod tests {
     /// all files (as in a run).
     #[test]
     fn demo_findings_unpack_to_what_was_packed() {
-        let rules = crate::engine::load::load(&[]).expect("built-in packs load");
-        let settings = Settings {
-            rules: Arc::new(rules),
-            ..Settings::default()
-        };
-        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo");
-        let found = crate::discover::discover(&[root], &settings.discover).expect("demo walks");
+        let (_, reports) = crate::pipeline::demo_reports();
         let shared = Shared::default();
         let mut packed = 0;
-        for c in &found.files {
-            let list = check_file(c, &settings).diagnostics;
-            if list.is_empty() {
-                continue;
-            }
-            packed += list.len();
-            assert_eq!(
-                round_trip(&c.display, &list, &shared),
-                list,
-                "{}",
-                c.display
-            );
+        for r in reports.iter().filter(|r| !r.diagnostics.is_empty()) {
+            packed += r.diagnostics.len();
+            let back = round_trip(&r.display, &r.diagnostics, &shared);
+            assert_eq!(back, r.diagnostics, "{}", r.display);
         }
         assert!(packed >= 10, "only {packed} demo findings");
     }

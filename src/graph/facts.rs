@@ -656,28 +656,18 @@ fn value_of_key(doc: &Doc, k: NodeId) -> Option<NodeId> {
 
 #[cfg(test)]
 mod tests {
-    use std::path::PathBuf;
-
     use super::*;
-    use crate::pipeline::{check_file, Settings};
 
     /// Every demo file's facts, packed and unpacked, are the facts extracted: the graph of a
     /// full check is built only from what comes back.
     #[test]
     fn packed_facts_unpack_to_what_was_packed() {
-        let rules = crate::engine::load::load(&[]).expect("built-in packs load");
-        let settings = Settings {
-            rules: Arc::new(rules),
-            ..Settings::default()
-        };
-        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo");
-        let found = crate::discover::discover(&[root], &settings.discover).expect("demo walks");
+        let (settings, reports) = crate::pipeline::demo_reports();
         let mut packed_files = 0;
-        for c in &found.files {
-            let facts = check_file(c, &settings).facts;
-            packed_files += usize::from(!facts.is_empty());
-            if let Err(e) = check_round_trip(&c.display, &facts, &settings.registry) {
-                panic!("{}: {e}", c.display);
+        for r in &reports {
+            packed_files += usize::from(!r.facts.is_empty());
+            if let Err(e) = check_round_trip(&r.display, &r.facts, &settings.registry) {
+                panic!("{}: {e}", r.display);
             }
         }
         // the demo has gateways, manifests, Terraform and contracts with facts
