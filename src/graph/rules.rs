@@ -252,11 +252,7 @@ fn infra_concentration(g: &Graph, rule: &GraphRule, out: &mut Sink<'_>) {
             "every region the infrastructure names is {first} ({} place(s)); one regional outage takes all of it",
             infra.regions
         );
-        let mut d = finding(rule, &infra.region_locs[0], msg);
-        for loc in &infra.region_locs[1..] {
-            label(&mut d, loc, format!("also {first}"));
-        }
-        out.push(d);
+        all_in_one(rule, &infra.region_locs, first, msg, out);
         return;
     }
     let references = infra.cloud_references();
@@ -270,9 +266,18 @@ fn infra_concentration(g: &Graph, rule: &GraphRule, out: &mut Sink<'_>) {
         "all {references} cloud-specific infrastructure references of the project ({} file(s)) are {first}",
         infra.cloud_files
     );
-    let mut d = finding(rule, &infra.cloud_locs[0], msg);
-    for loc in &infra.cloud_locs[1..] {
-        label(&mut d, loc, format!("also {first}"));
+    all_in_one(rule, &infra.cloud_locs, first, msg, out);
+}
+
+/// A finding at the first of `places`, labelled at the others as also in `name`. No places
+/// (a damaged cached summary that counts references it has none of) make no finding.
+fn all_in_one(rule: &GraphRule, places: &[Location], name: &str, msg: String, out: &mut Sink<'_>) {
+    let Some((at, also)) = places.split_first() else {
+        return;
+    };
+    let mut d = finding(rule, at, msg);
+    for loc in also {
+        label(&mut d, loc, format!("also {name}"));
     }
     out.push(d);
 }
