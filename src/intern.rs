@@ -1,4 +1,5 @@
-//! Shared copies of names from small, bounded sets: rule ids and vendor-registry ids.
+//! Shared copies of names from small, bounded sets: rule, kind and extractor ids and
+//! vendor-registry ids.
 //!
 //! A big project's findings and deployments repeat the same few dozen names hundreds of
 //! thousands of times; an allocation each was tens of megabytes at 50,000 files. Only names of
@@ -56,6 +57,18 @@ impl std::borrow::Borrow<str> for Name {
     }
 }
 
+impl PartialEq<str> for Name {
+    fn eq(&self, other: &str) -> bool {
+        **self == *other
+    }
+}
+
+impl PartialEq<&str> for Name {
+    fn eq(&self, other: &&str) -> bool {
+        **self == **other
+    }
+}
+
 impl AsRef<str> for Name {
     fn as_ref(&self) -> &str {
         &self.0
@@ -93,8 +106,8 @@ impl serde::Serialize for Name {
 }
 
 /// Decoded names are shared as [`thin`] shares them: the only names ever decoded are registry
-/// ids (the placed deployments of the graph cache), and decoded one copy each they were a
-/// pre-commit run's largest allocations.
+/// and rule-pack ids (placed deployments and extractors, in the caches and packed facts), and
+/// decoded one copy each they were a pre-commit run's largest allocations.
 impl<'de> serde::Deserialize<'de> for Name {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Name, D::Error> {
         struct Shared;

@@ -567,7 +567,7 @@ pub fn check_text(c: &Candidate, file: &SourceFile, settings: &Settings) -> File
         for (doc, ks) in parsed.docs.iter().zip(&kinds) {
             if ks
                 .iter()
-                .any(|&k| settings.rules.kinds[k].id == "vendor-contract")
+                .any(|&k| &*settings.rules.kinds[k].id == "vendor-contract")
             {
                 let (contract, problems) = crate::contracts::read(file, &c.display, doc);
                 diagnostics.extend(problems);
@@ -591,7 +591,7 @@ pub fn check_text(c: &Candidate, file: &SourceFile, settings: &Settings) -> File
         .iter()
         .map(|ks| {
             ks.iter()
-                .map(|&i| crate::intern::name(&settings.rules.kinds[i].id))
+                .map(|&i| settings.rules.kinds[i].id.clone())
                 .collect()
         })
         .collect();

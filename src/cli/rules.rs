@@ -150,7 +150,7 @@ pub fn explain(args: &ExplainArgs) -> i32 {
         .map(|k| {
             set.kinds
                 .iter()
-                .find(|x| &x.id == k)
+                .find(|x| *x.id == **k)
                 .map_or(k.clone(), |x| format!("{k} ({})", x.title))
         })
         .collect();

@@ -774,17 +774,13 @@ impl Config {
             (
                 &b.operators,
                 "operators",
-                reg.operators.iter().map(|o| o.id.as_str()).collect(),
+                reg.operators.iter().map(|o| &*o.id).collect(),
             ),
-            (
-                &b.labs,
-                "labs",
-                reg.labs.iter().map(|o| o.id.as_str()).collect(),
-            ),
+            (&b.labs, "labs", reg.labs.iter().map(|o| &*o.id).collect()),
             (
                 &b.clouds,
                 "clouds",
-                reg.clouds.iter().map(|o| o.id.as_str()).collect(),
+                reg.clouds.iter().map(|o| &*o.id).collect(),
             ),
             (
                 &b.parents,

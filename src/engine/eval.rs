@@ -46,7 +46,7 @@ pub fn evaluate(
             continue;
         }
         let Some(root) = doc.root() else { continue };
-        let names: Vec<&str> = kinds.iter().map(|&i| set.kinds[i].id.as_str()).collect();
+        let names: Vec<&str> = kinds.iter().map(|&i| &*set.kinds[i].id).collect();
         for rule in &set.rules {
             if !selection.enabled(&rule.id)
                 || !rule.kinds.iter().any(|k| names.contains(&k.as_str()))

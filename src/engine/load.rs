@@ -324,7 +324,7 @@ impl Loader {
                 let ptr = format!("/kinds/{i}");
                 if let Some(kind) = self.kind(pack, &ptr, k) {
                     let site = pack.value_span(&format!("{ptr}/id"));
-                    if let Some((first, _)) = self.kind_sites.get(&kind.id) {
+                    if let Some((first, _)) = self.kind_sites.get(&*kind.id) {
                         self.diags.push(
                             pack.error(
                                 site,
@@ -335,7 +335,7 @@ impl Loader {
                         continue;
                     }
                     self.kind_sites
-                        .insert(kind.id.clone(), (pack.name.clone(), site));
+                        .insert(kind.id.to_string(), (pack.name.clone(), site));
                     self.set.kinds.push(kind);
                 }
             }
@@ -552,7 +552,7 @@ impl Loader {
             });
         }
         Some(RouteSpec {
-            id: r.get("id")?.as_str()?.to_string(),
+            id: crate::intern::thin(r.get("id")?.as_str()?),
             kinds,
             given: self.paths(pack, &format!("{ptr}/given"), r.get("given"))?,
             route: f(self, "route")?,
@@ -626,7 +626,7 @@ impl Loader {
             None => None,
         };
         Some(Kind {
-            id: s("id")?,
+            id: crate::intern::name(&s("id")?),
             title: s("title")?,
             description: s("description"),
             formats,

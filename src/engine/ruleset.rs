@@ -13,7 +13,8 @@ use crate::parse::Format;
 
 #[derive(Debug, Clone)]
 pub struct Kind {
-    pub id: String,
+    /// Shared (`intern::name`): every file's report names its documents' kinds.
+    pub id: std::sync::Arc<str>,
     pub title: String,
     pub description: Option<String>,
     pub formats: Vec<Format>,
@@ -181,7 +182,8 @@ pub enum Ordered {
 /// fallbacks in the provider graph.
 #[derive(Debug, Clone)]
 pub struct RouteSpec {
-    pub id: String,
+    /// Shared (`intern::thin`): every route and fallback it extracts carries it.
+    pub id: crate::intern::Name,
     pub kinds: Vec<String>,
     pub given: Vec<Path>,
     pub route: Option<Field>,

@@ -9,6 +9,7 @@ use crate::engine::predicate::{key_of, text, Ctx, Tri};
 use crate::engine::ruleset::{Field, InfraAs, Ordered, Role, RouteSpec, RuleSet};
 use crate::graph::infra::{self, InfraSummary};
 use crate::graph::registry::Registry;
+use crate::intern::Name;
 use crate::model::{Doc, NodeId, Value};
 use crate::source::SourceFile;
 
@@ -60,7 +61,7 @@ pub struct MemberFact {
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct RouteFact {
     /// The extractor that found it (routes of different extractors never merge).
-    pub extractor: String,
+    pub extractor: Name,
     pub name: String,
     pub ordered: bool,
     /// (object type, why): the fallback needs an object of this type named after the route.
@@ -72,7 +73,7 @@ pub struct RouteFact {
 
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct FallbackFact {
-    pub extractor: String,
+    pub extractor: Name,
     /// `None`: every route of the file.
     pub from: Option<Val>,
     pub to: Val,
@@ -398,7 +399,7 @@ pub fn extract(
     }
     for (doc, ks) in docs.iter().zip(doc_kinds) {
         let Some(root) = doc.root() else { continue };
-        let kinds: Vec<&str> = ks.iter().map(|&i| set.kinds[i].id.as_str()).collect();
+        let kinds: Vec<&str> = ks.iter().map(|&i| &*set.kinds[i].id).collect();
         if kinds.is_empty() {
             continue;
         }
@@ -568,7 +569,9 @@ fn routes(cx: &Cx<'_>, spec: &RouteSpec, out: &mut FileFacts) {
             loc: member_loc.clone(),
             deployments,
         };
-        let route_name = name.as_ref().map_or(spec.id.clone(), |n| n.text.clone());
+        let route_name = name
+            .as_ref()
+            .map_or(spec.id.to_string(), |n| n.text.clone());
         match out.routes[first_route..]
             .iter_mut()
             .find(|r| r.extractor == spec.id && r.name == route_name)

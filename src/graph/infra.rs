@@ -5,14 +5,13 @@
 //! graph only adds summaries up, in path order.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
 use crate::diag::Location;
 use crate::graph::facts::InfraFact;
 use crate::graph::registry::Registry;
-use crate::intern;
+use crate::intern::Name;
 
 /// How many places a finding shows: the first, and four more as labels.
 const SAMPLES: usize = 5;
@@ -30,7 +29,7 @@ pub struct InfraSummary {
     /// Where the first region references are, in path order.
     pub region_locs: Vec<Location>,
     /// References the registry places in a cloud, by cloud id.
-    pub clouds: BTreeMap<Arc<str>, usize>,
+    pub clouds: BTreeMap<Name, usize>,
     /// How many files have such references.
     pub cloud_files: usize,
     /// Where the cloud references are: in one file's summary its first few; in the project's,
@@ -55,7 +54,7 @@ impl InfraSummary {
     }
 
     /// Adds a reference of this file that the registry places in `cloud`.
-    pub fn add_cloud(&mut self, cloud: Arc<str>, loc: Location) {
+    pub fn add_cloud(&mut self, cloud: Name, loc: Location) {
         *self.clouds.entry(cloud).or_default() += 1;
         self.cloud_files = 1;
         if self.cloud_locs.len() < SAMPLES {
@@ -138,7 +137,7 @@ fn classify(reg: &Registry, i: &InfraFact, out: &mut InfraSummary) {
                 InfraAs::Action => c.actions.iter().any(|re| re.is_match(t)),
                 InfraAs::Region => false,
             })
-            .map(|c| intern::name(&c.id))
+            .map(|c| c.id.clone())
     };
     if i.classify == InfraAs::Region {
         out.add_region((!i.unknown).then(|| i.text.clone()), i.loc.clone());
@@ -149,6 +148,8 @@ fn classify(reg: &Registry, i: &InfraFact, out: &mut InfraSummary) {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+
     use super::*;
     use crate::source::SourceFile;
 
@@ -166,7 +167,7 @@ mod tests {
     fn file(path: &str, clouds: &[(&str, usize)]) -> InfraSummary {
         let mut s = InfraSummary::default();
         for (cloud, line) in clouds {
-            s.add_cloud(Arc::from(*cloud), loc(path, *line));
+            s.add_cloud(Name::from(*cloud), loc(path, *line));
         }
         s
     }
@@ -199,7 +200,7 @@ mod tests {
         assert_eq!(all.cloud_files, 3);
         assert_eq!(all.cloud_references(), 8);
         assert_eq!(all.clouds.len(), 2);
-        assert_eq!(all.clouds[&Arc::from("gcp")], 1);
+        assert_eq!(all.clouds["gcp"], 1);
     }
 
     #[test]

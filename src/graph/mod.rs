@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::diag::Location;
 use crate::engine::ruleset::Role;
-use crate::intern::{self, Name};
+use crate::intern::Name;
 use facts::{DeploymentFact, Facts, FileFacts, Val};
 pub use grade::Grade;
 pub use infra::InfraSummary;
@@ -139,7 +139,7 @@ pub struct Route {
     pub id: usize,
     pub file: Arc<str>,
     pub name: String,
-    /// The extractor's id, shared (`intern::thin`): one of a few dozen.
+    /// The extractor's id, shared (see `RouteSpec::id`): one of a few dozen.
     pub extractor: Name,
     pub ordered: bool,
     /// (object type, why): see `RouteSpec::needs`. Boxed: few routes need one, and inline
@@ -328,7 +328,7 @@ fn follow<'v>(lk: &dyn Lookup, memo: &mut Memo<'_>, v: &'v Val) -> Result<Cow<'v
 /// One route of a [`Part`]: a route fact with its deployments placed.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct PartRoute {
-    pub extractor: String,
+    pub extractor: Name,
     pub name: String,
     pub ordered: bool,
     pub needs: Option<(String, String)>,
@@ -530,7 +530,7 @@ impl Assembler {
                 id,
                 file: r.loc.path.clone(),
                 name: r.name.as_str().into(),
-                extractor: intern::thin(&r.extractor),
+                extractor: r.extractor,
                 ordered: r.ordered,
                 needs: r.needs.map(Box::new),
                 needs_met: r.needs_met,
@@ -948,19 +948,19 @@ fn resolve<'r>(
     let base = resolved(env, memo, &d.base_model).ok().flatten();
     dep.model = model.clone();
     if let Some(o) = op {
-        // registry names, shared: a deployment owns none of them
-        dep.operator = Some(intern::thin(&o.id));
-        dep.cloud = o.cloud.as_deref().map(intern::thin);
-        dep.parent = Some(intern::thin(&o.parent));
-        dep.jurisdiction = reg.parent(&o.parent).map(|p| intern::thin(&p.jurisdiction));
+        // registry names, shared since the registry was loaded: a deployment owns none of them
+        dep.operator = Some(o.id.clone());
+        dep.cloud = o.cloud.clone();
+        dep.parent = Some(o.parent.clone());
+        dep.jurisdiction = reg.parent(&o.parent).map(|p| p.jurisdiction.clone());
         dep.aggregator = o.aggregator;
         dep.self_hosted = o.self_hosted;
         let lab = base
             .as_deref()
             .and_then(|m| memo.lab_of_model(reg, m))
             .or_else(|| model.as_deref().and_then(|m| memo.lab_of_model(reg, m)))
-            .map(|l| intern::thin(&l.id))
-            .or_else(|| (o.serves.len() == 1).then(|| intern::thin(&o.serves[0])));
+            .map(|l| l.id.clone())
+            .or_else(|| (o.serves.len() == 1).then(|| o.serves[0].clone()));
         dep.lab = lab;
     }
     dep.region = resolved(env, memo, &d.region).ok().flatten().or(region);

@@ -12,6 +12,7 @@ use serde_json::Value as Json;
 
 use crate::diag::Diagnostic;
 use crate::engine::load::{compile_regex, compile_schema, read_pack, LoadError, Pack};
+use crate::intern::{self, Name};
 
 pub const INVALID_REGISTRY: &str = "invalid-registry";
 const SCHEMA: &str = include_str!("../../schemas/registry.schema.json");
@@ -24,13 +25,13 @@ pub const BUILTIN: (&str, &str) = (
 pub struct Parent {
     pub id: String,
     pub name: String,
-    pub jurisdiction: String,
+    pub jurisdiction: Name,
     pub ties: Vec<(String, String)>,
 }
 
 #[derive(Debug, Clone)]
 pub struct Cloud {
-    pub id: String,
+    pub id: Name,
     pub name: String,
     pub parent: String,
     pub hyperscaler: bool,
@@ -43,7 +44,7 @@ pub struct Cloud {
 
 #[derive(Debug, Clone)]
 pub struct Lab {
-    pub id: String,
+    pub id: Name,
     pub name: String,
     pub parent: String,
     pub models: Vec<Regex>,
@@ -51,11 +52,11 @@ pub struct Lab {
 
 #[derive(Debug, Clone)]
 pub struct Operator {
-    pub id: String,
+    pub id: Name,
     pub name: String,
-    pub parent: String,
-    pub cloud: Option<String>,
-    pub serves: Vec<String>,
+    pub parent: Name,
+    pub cloud: Option<Name>,
+    pub serves: Vec<Name>,
     pub aggregator: bool,
     pub self_hosted: bool,
     /// tool namespace (litellm, portkey, kong, envoy, openrouter, continue, spring) → names
@@ -194,7 +195,7 @@ impl Registry {
                 Parent {
                     id: s(p, "id"),
                     name: s(p, "name"),
-                    jurisdiction: s(p, "jurisdiction"),
+                    jurisdiction: intern::thin(&s(p, "jurisdiction")),
                     ties,
                 },
                 |x| &x.id,
@@ -203,7 +204,7 @@ impl Registry {
         for (i, c) in items("clouds").iter().enumerate() {
             let ptr = format!("/clouds/{i}");
             let cloud = Cloud {
-                id: s(c, "id"),
+                id: intern::thin(&s(c, "id")),
                 name: s(c, "name"),
                 parent: s(c, "parent"),
                 hyperscaler: c
@@ -221,7 +222,7 @@ impl Registry {
         for (i, l) in items("labs").iter().enumerate() {
             let ptr = format!("/labs/{i}");
             let lab = Lab {
-                id: s(l, "id"),
+                id: intern::thin(&s(l, "id")),
                 name: s(l, "name"),
                 parent: s(l, "parent"),
                 models: regexes(l, "models", &ptr),
@@ -250,11 +251,11 @@ impl Registry {
                 })
                 .unwrap_or_default();
             let op = Operator {
-                id: s(o, "id"),
+                id: intern::thin(&s(o, "id")),
                 name: s(o, "name"),
-                parent: s(o, "parent"),
-                cloud: o.get("cloud").and_then(Json::as_str).map(str::to_string),
-                serves: strs(o, "serves"),
+                parent: intern::thin(&s(o, "parent")),
+                cloud: o.get("cloud").and_then(Json::as_str).map(intern::thin),
+                serves: strs(o, "serves").iter().map(|n| intern::thin(n)).collect(),
                 aggregator: o.get("aggregator").and_then(Json::as_bool).unwrap_or(false),
                 self_hosted: o
                     .get("self_hosted")
@@ -376,7 +377,7 @@ impl Registry {
     }
 }
 
-fn upsert<T>(list: &mut Vec<T>, item: T, id: impl Fn(&T) -> &String) {
+fn upsert<T>(list: &mut Vec<T>, item: T, id: impl Fn(&T) -> &str) {
     match list.iter().position(|x| id(x) == id(&item)) {
         Some(i) => list[i] = item,
         None => list.push(item),

@@ -677,7 +677,7 @@ fn parent_node(b: &mut DiagramBuilder, col: usize, names: &Names<'_>, parent: &s
     let jurisdiction = names
         .0
         .parent(parent)
-        .map(|p| p.jurisdiction.clone())
+        .map(|p| p.jurisdiction.to_string())
         .filter(|j| j.chars().any(|c| c.is_ascii_alphabetic()))
         .unwrap_or_default();
     b.node(
