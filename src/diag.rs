@@ -156,8 +156,19 @@ impl Diagnostic {
         path: &Arc<str>,
         message: impl Into<String>,
     ) -> Diagnostic {
+        Diagnostic::of(crate::intern::name(rule), severity, path, message)
+    }
+
+    /// [`Diagnostic::new`] with the rule id already shared (`Rule::id`), for the checks that
+    /// make a finding per node or route: no lookup per finding.
+    pub fn of(
+        rule: Arc<str>,
+        severity: Severity,
+        path: &Arc<str>,
+        message: impl Into<String>,
+    ) -> Diagnostic {
         Diagnostic {
-            rule: crate::intern::name(rule),
+            rule,
             severity,
             message: message.into(),
             path: path.clone(),

@@ -364,10 +364,10 @@ pub fn apply_levels(
             None => selection.ignore.push(id.clone()),
             Some(s) => {
                 selection.ignore.retain(|i| i != id);
-                for r in rules.rules.iter_mut().filter(|r| &r.id == id) {
+                for r in rules.rules.iter_mut().filter(|r| *r.id == **id) {
                     r.severity = *s;
                 }
-                for r in rules.graph_rules.iter_mut().filter(|r| &r.id == id) {
+                for r in rules.graph_rules.iter_mut().filter(|r| *r.id == **id) {
                     r.severity = *s;
                 }
             }
@@ -392,7 +392,7 @@ pub fn apply_policy(rules: &mut RuleSet, selection: &mut Selection, policy: &Pol
             (GraphCheck::InfraConcentration, OwnerKind::Cloud)
                 if policy.single_cloud_infrastructure.as_deref() == Some("accept") =>
             {
-                selection.ignore.push(r.id.clone());
+                selection.ignore.push(r.id.to_string());
             }
             _ => {}
         }

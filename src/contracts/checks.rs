@@ -9,7 +9,7 @@ use crate::engine::ruleset::{GraphCheck, GraphRule, RuleSet};
 use crate::graph::{Deployment, Graph};
 
 fn finding(rule: &GraphRule, at: &Location, message: String) -> Diagnostic {
-    let mut d = Diagnostic::new(&rule.id, rule.severity, &at.path, message);
+    let mut d = Diagnostic::of(rule.id.clone(), rule.severity, &at.path, message);
     d.primary = Some(at.clone());
     d.help = rule.docs.help.clone();
     d

@@ -202,7 +202,10 @@ impl<'s> Sink<'s> {
     pub fn push(&mut self, d: Diagnostic) {
         self.count += 1;
         if self.shared.is_none() {
-            self.plain(vec![d]);
+            match self.out.last_mut() {
+                Some(Segment::Plain(last)) => last.push(d),
+                _ => self.out.push(Segment::Plain(vec![d])),
+            }
             return;
         }
         if self.run.len() >= RUN || self.run.first().is_some_and(|f| f.path != d.path) {

@@ -102,7 +102,8 @@ fn run_rule(
                 outcome.value.as_deref(),
                 missing,
             );
-            let mut d = Diagnostic::new(&rule.id, rule.severity, display, message).at(file, span);
+            let mut d =
+                Diagnostic::of(rule.id.clone(), rule.severity, display, message).at(file, span);
             for (path, label) in &rule.labels {
                 if let Some(&n) = path.select(doc, root, subject).first() {
                     let at = node_span(file, doc, n);

@@ -410,13 +410,13 @@ impl Loader {
             let ptr = format!("/graph_rules/{i}");
             if let Some(rule) = graph_rule(pack, g) {
                 let site = pack.value_span(&format!("{ptr}/id"));
-                if self.rule_sites.contains_key(&rule.id) {
+                if self.rule_sites.contains_key(&*rule.id) {
                     self.diags
                         .push(pack.error(site, format!("rule id `{}` is declared twice", rule.id)));
                     continue;
                 }
                 self.rule_sites
-                    .insert(rule.id.clone(), (pack.name.clone(), site));
+                    .insert(rule.id.to_string(), (pack.name.clone(), site));
                 self.set.graph_rules.push(rule);
             }
         }
@@ -425,7 +425,7 @@ impl Loader {
                 let ptr = format!("/rules/{i}");
                 if let Some(rule) = self.rule(pack, &ptr, r) {
                     let site = pack.value_span(&format!("{ptr}/id"));
-                    if let Some((first, _)) = self.rule_sites.get(&rule.id) {
+                    if let Some((first, _)) = self.rule_sites.get(&*rule.id) {
                         self.diags.push(
                             pack.error(site, format!("rule id `{}` is declared twice", rule.id))
                                 .with_help(format!(
@@ -435,7 +435,7 @@ impl Loader {
                         continue;
                     }
                     self.rule_sites
-                        .insert(rule.id.clone(), (pack.name.clone(), site));
+                        .insert(rule.id.to_string(), (pack.name.clone(), site));
                     self.set.rules.push(rule);
                 }
             }
@@ -721,7 +721,7 @@ impl Loader {
                 .unwrap_or_default(),
         };
         Some(Rule {
-            id,
+            id: crate::intern::name(&id),
             title: s("title")?,
             severity,
             kinds,
@@ -951,7 +951,7 @@ fn graph_rule(pack: &Pack, g: &Json) -> Option<GraphRule> {
             .to_string()
     };
     Some(GraphRule {
-        id: s("id")?,
+        id: crate::intern::name(&s("id")?),
         title: s("title")?,
         severity: match s("severity")?.as_str() {
             "error" => Severity::Error,

@@ -49,7 +49,8 @@ pub enum Part {
 
 #[derive(Debug, Clone)]
 pub struct Rule {
-    pub id: String,
+    /// Shared (`intern::name`): every finding of the rule carries it.
+    pub id: std::sync::Arc<str>,
     pub title: String,
     pub severity: Severity,
     pub kinds: Vec<String>,
@@ -88,19 +89,19 @@ pub struct RuleSet {
 
 impl RuleSet {
     pub fn rule(&self, id: &str) -> Option<&Rule> {
-        self.rules.iter().find(|r| r.id == id)
+        self.rules.iter().find(|r| *r.id == *id)
     }
 
     pub fn graph_rule(&self, id: &str) -> Option<&GraphRule> {
-        self.graph_rules.iter().find(|r| r.id == id)
+        self.graph_rules.iter().find(|r| *r.id == *id)
     }
 
     /// Every rule id, per-document and graph rules alike.
     pub fn all_ids(&self) -> Vec<&str> {
         self.rules
             .iter()
-            .map(|r| r.id.as_str())
-            .chain(self.graph_rules.iter().map(|r| r.id.as_str()))
+            .map(|r| &*r.id)
+            .chain(self.graph_rules.iter().map(|r| &*r.id))
             .collect()
     }
 }
@@ -265,7 +266,8 @@ pub enum OwnerKind {
 
 #[derive(Debug, Clone)]
 pub struct GraphRule {
-    pub id: String,
+    /// Shared, as `Rule::id` is.
+    pub id: std::sync::Arc<str>,
     pub title: String,
     pub severity: Severity,
     pub tags: Vec<String>,

@@ -70,7 +70,7 @@ fn evaluate_rule(g: &Graph, set: &RuleSet, rule: &GraphRule, scope: Scope<'_>, o
 }
 
 fn finding(rule: &GraphRule, at: &Location, message: String) -> Diagnostic {
-    let mut d = Diagnostic::new(&rule.id, rule.severity, &at.path, message);
+    let mut d = Diagnostic::of(rule.id.clone(), rule.severity, &at.path, message);
     d.primary = Some(at.clone());
     d.help = rule.docs.help.clone();
     d

@@ -73,7 +73,7 @@ impl RuleMeta {
                 )
             }))
             .map(|(id, title, severity, tags, d)| RuleMeta {
-                id,
+                id: id.to_string(),
                 title,
                 severity,
                 tags,
